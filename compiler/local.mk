@@ -1,0 +1,3 @@
+## compiler: crowdc.
+bin_PROGRAMS += crowdc
+crowdc_SOURCES = compiler/main.c

@@ -1,0 +1,22 @@
+## runtime: libcrowd, linked into every executable crowdc produces.
+lib_LIBRARIES += libcrowd.a
+libcrowd_a_SOURCES = \
+	runtime/client.h \
+	runtime/client_curl.c \
+	runtime/clock.h \
+	runtime/histogram.c runtime/histogram.h \
+	runtime/log.c runtime/log.h \
+	runtime/main.c \
+	runtime/options.c runtime/options.h \
+	runtime/report_console.c \
+	runtime/request.c runtime/request.h \
+	runtime/runner.c runtime/runner.h \
+	runtime/stats.c runtime/stats.h \
+	runtime/user.c runtime/user.h \
+	runtime/value.c \
+	stdlib/builtins.c
+libcrowd_a_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS)
+
+# What an executable links besides libcrowd.a: libev statically, libcurl's
+# stack dynamically (Debian ships no usable static libcurl stack).
+CROWD_EXE_LIBS = -Wl,-Bstatic -lev -Wl,-Bdynamic $(CURL_LIBS) -lm

@@ -1,0 +1,56 @@
+/* request.h — one HTTP request as the scenario built it, and its result.
+ *
+ * Each user owns one crowd_request and reuses its buffers from request to
+ * request (no allocation per request once they have grown).  Generated code
+ * fills it through crowd_req_* (crowd.h); a client (client.h) sends it and
+ * fills in the result, then calls crowd_request_done().
+ */
+#ifndef CROWD_REQUEST_H
+#define CROWD_REQUEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <crowd/crowd.h>
+
+typedef struct crowd_buf {
+  char *p;
+  size_t len, cap;
+} crowd_buf;
+
+void crowd_buf_reset(crowd_buf *b);
+int crowd_buf_add(crowd_buf *b, const char *p, size_t len);   /* 0 or -1 (no memory) */
+int crowd_buf_addc(crowd_buf *b, char c);
+int crowd_buf_printf(crowd_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int crowd_buf_add_val(crowd_buf *b, const crowd_val *v);      /* the value as text */
+int crowd_buf_add_urlenc(crowd_buf *b, const char *p, size_t len);
+void crowd_buf_free(crowd_buf *b);
+
+typedef struct crowd_request {
+  crowd_method method;
+  const char *site;          /* "file:line:col" of the request form */
+  crowd_buf url;             /* absolute URL, NUL-terminated */
+  crowd_buf name;            /* stats entry name, NUL-terminated */
+  size_t path_start;         /* where the path begins in url */
+  int has_query;             /* url already holds a '?' */
+  crowd_buf headers;         /* "Key: value\0Key: value\0" */
+  int nheaders;
+  crowd_buf body;
+  const char *content_type;  /* static, or NULL */
+  double timeout;            /* seconds; 0 = the default */
+
+  /* result, filled by the client */
+  long status;               /* HTTP status, 0 when none arrived */
+  uint64_t response_us;      /* monotonic time from send to the end of the body */
+  uint64_t content_length;   /* body bytes received */
+  char error[256];           /* empty on success */
+
+  void *user;                /* the crowd_user that owns it */
+} crowd_request;
+
+const char *crowd_method_name(crowd_method m);
+
+/* Called by the client exactly once per started request. */
+void crowd_request_done(crowd_request *req);
+
+#endif
