@@ -10,6 +10,7 @@ libcrowd_a_SOURCES = \
 	runtime/options.c runtime/options.h \
 	runtime/report_console.c \
 	runtime/request.c runtime/request.h \
+	runtime/rng.c runtime/rng.h \
 	runtime/runner.c runtime/runner.h \
 	runtime/stats.c runtime/stats.h \
 	runtime/user.c runtime/user.h \

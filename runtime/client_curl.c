@@ -1,0 +1,422 @@
+#include "config.h"
+
+/* The "http" client: libcurl's multi socket interface driven by libev, in
+ * the manner of curl's docs/examples/evhiperfifo.c — an ev_io per socket
+ * curl asks us to watch (CURLMOPT_SOCKETFUNCTION), one ev_timer for curl's
+ * timeout (CURLMOPT_TIMERFUNCTION), and the finished transfers collected after
+ * every curl_multi_socket_action.
+ *
+ * Ownership: the engine owns the multi handle, the timer and the socket
+ * watchers; a connection (one per user) owns its easy handle, its header list
+ * and its error buffer, and borrows the user's crowd_request while a transfer
+ * runs.  Reusing the easy handle keeps keep-alive and cookies per user.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <ev.h>
+
+#include "client.h"
+#include "clock.h"
+#include "log.h"
+#include "request.h"
+
+#define DEFAULT_TIMEOUT_MS 60000L
+
+typedef struct curl_engine curl_engine;
+
+typedef struct curl_sock {
+  curl_engine *engine;
+  curl_socket_t fd;
+  ev_io io;
+  struct curl_sock *prev, *next; /* the engine's list, freed at the end */
+} curl_sock;
+
+struct curl_engine {
+  struct ev_loop *loop;
+  CURLM *multi;
+  ev_timer timer;
+  curl_sock *socks;
+  int running;
+};
+
+typedef struct curl_conn {
+  curl_engine *engine;
+  CURL *easy;
+  crowd_request *req;  /* the request in flight, or NULL */
+  struct curl_slist *headers;
+  uint64_t t0;         /* monotonic us when the transfer was added */
+  long timeout_ms;
+  char errbuf[CURL_ERROR_SIZE];
+} curl_conn;
+
+static void check_multi_info(curl_engine *e);
+
+/* ---- loop glue ------------------------------------------------------------------ */
+
+static void sock_cb_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+  curl_sock *s = w->data;
+  curl_engine *e = s->engine;
+  int action = (revents & EV_READ ? CURL_CSELECT_IN : 0) | (revents & EV_WRITE ? CURL_CSELECT_OUT : 0);
+  CURLMcode rc = curl_multi_socket_action(e->multi, s->fd, action, &e->running);
+  if (rc != CURLM_OK)
+    crowd_log(CROWD_LOG_ERROR, "crowd.http", "curl_multi_socket_action: %s", curl_multi_strerror(rc));
+  /* s may be freed by now: use only e */
+  check_multi_info(e);
+  if (e->running <= 0)
+    ev_timer_stop(e->loop, &e->timer);
+}
+
+static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+  curl_engine *e = w->data;
+  CURLMcode rc = curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &e->running);
+  if (rc != CURLM_OK)
+    crowd_log(CROWD_LOG_ERROR, "crowd.http", "curl_multi_socket_action: %s", curl_multi_strerror(rc));
+  check_multi_info(e);
+}
+
+static void sock_free(curl_engine *e, curl_sock *s)
+{
+  ev_io_stop(e->loop, &s->io);
+  if (s->prev)
+    s->prev->next = s->next;
+  else
+    e->socks = s->next;
+  if (s->next)
+    s->next->prev = s->prev;
+  free(s);
+}
+
+/* CURLMOPT_SOCKETFUNCTION: watch fd for what curl asks, or stop watching. */
+static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+  curl_engine *e = userp;
+  curl_sock *s = socketp;
+  if (what == CURL_POLL_REMOVE) {
+    if (s) {
+      curl_multi_assign(e->multi, fd, NULL);
+      sock_free(e, s);
+    }
+    return 0;
+  }
+  if (s == NULL) {
+    s = calloc(1, sizeof *s);
+    if (s == NULL) {
+      crowd_log(CROWD_LOG_ERROR, "crowd.http", "out of memory for a socket watcher");
+      return -1; /* curl fails the transfer */
+    }
+    s->engine = e;
+    s->fd = fd;
+    s->io.data = s;
+    ev_init(&s->io, sock_cb_io);
+    s->next = e->socks;
+    if (e->socks)
+      e->socks->prev = s;
+    e->socks = s;
+    curl_multi_assign(e->multi, fd, s);
+  }
+  int events = (what & CURL_POLL_IN ? EV_READ : 0) | (what & CURL_POLL_OUT ? EV_WRITE : 0);
+  ev_io_stop(e->loop, &s->io);
+  ev_io_set(&s->io, fd, events);
+  ev_io_start(e->loop, &s->io);
+  return 0;
+}
+
+/* CURLMOPT_TIMERFUNCTION: one timer for the whole multi handle. */
+static int multi_timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+  curl_engine *e = userp;
+  ev_timer_stop(e->loop, &e->timer);
+  if (timeout_ms >= 0) {
+    /* 0 means "now": let the loop call us back rather than recursing */
+    ev_timer_set(&e->timer, (double)timeout_ms / 1000.0, 0.);
+    ev_timer_start(e->loop, &e->timer);
+  }
+  return 0;
+}
+
+/* ---- results ---------------------------------------------------------------------- */
+
+/* A message that names the failure and groups well: curl's own texts carry
+ * elapsed times ("after 3 ms") that would split one error into many. */
+static void transfer_error(curl_conn *c, CURLcode code, char *out, size_t size)
+{
+  long oserr = 0;
+  switch (code) {
+  case CURLE_COULDNT_CONNECT:
+    if (curl_easy_getinfo(c->easy, CURLINFO_OS_ERRNO, &oserr) == CURLE_OK && oserr != 0) {
+      snprintf(out, size, "%s", strerror((int)oserr));
+      return;
+    }
+    break;
+  case CURLE_OPERATION_TIMEDOUT:
+    snprintf(out, size, "Operation timed out after %ld milliseconds", c->timeout_ms);
+    return;
+  default:
+    break;
+  }
+  snprintf(out, size, "%s", c->errbuf[0] ? c->errbuf : curl_easy_strerror(code));
+}
+
+static void transfer_done(curl_engine *e, CURL *easy, CURLcode code)
+{
+  curl_conn *c = NULL;
+  if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&c) != CURLE_OK || c == NULL)
+    return;
+  crowd_request *req = c->req;
+  uint64_t now = crowd_clock_us();
+  if (req) {
+    req->response_us = now > c->t0 ? now - c->t0 : 0;
+    req->status = 0;
+    if (code == CURLE_OK) {
+      long status = 0;
+      if (curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK)
+        req->status = status;
+      req->error[0] = '\0';
+    } else {
+      transfer_error(c, code, req->error, sizeof req->error);
+    }
+  }
+  /* detach before telling the user: it may start its next request on c */
+  curl_multi_remove_handle(e->multi, easy);
+  c->req = NULL;
+  if (req)
+    crowd_request_done(req);
+}
+
+static void check_multi_info(curl_engine *e)
+{
+  CURLMsg *msg;
+  int left;
+  while ((msg = curl_multi_info_read(e->multi, &left)) != NULL) {
+    if (msg->msg == CURLMSG_DONE)
+      transfer_done(e, msg->easy_handle, msg->data.result);
+  }
+}
+
+/* ---- engine ------------------------------------------------------------------------ */
+
+static void *engine_new(struct ev_loop *loop)
+{
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+    return NULL;
+  curl_engine *e = calloc(1, sizeof *e);
+  if (e == NULL) {
+    curl_global_cleanup();
+    return NULL;
+  }
+  e->loop = loop;
+  e->multi = curl_multi_init();
+  if (e->multi == NULL) {
+    free(e);
+    curl_global_cleanup();
+    return NULL;
+  }
+  ev_timer_init(&e->timer, timer_cb, 0., 0.);
+  e->timer.data = e;
+  curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+  curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
+  curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, multi_timer_cb);
+  curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
+  return e;
+}
+
+static void engine_free(void *engine)
+{
+  curl_engine *e = engine;
+  if (e == NULL)
+    return;
+  ev_timer_stop(e->loop, &e->timer);
+  curl_multi_cleanup(e->multi);
+  while (e->socks)
+    sock_free(e, e->socks);
+  free(e);
+  curl_global_cleanup();
+}
+
+/* ---- connections -------------------------------------------------------------------- */
+
+static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+  curl_conn *c = userdata;
+  size_t n = size * nmemb;
+  if (c->req)
+    c->req->content_length += n; /* counted, then discarded */
+  return n;
+}
+
+static void *conn_new(void *engine)
+{
+  curl_conn *c = calloc(1, sizeof *c);
+  if (c == NULL)
+    return NULL;
+  c->engine = engine;
+  c->easy = curl_easy_init();
+  if (c->easy == NULL) {
+    free(c);
+    return NULL;
+  }
+  CURL *h = c->easy;
+  curl_easy_setopt(h, CURLOPT_PRIVATE, (char *)c);
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_PROXY, "");       /* no *_proxy environment lookups */
+  curl_easy_setopt(h, CURLOPT_COOKIEFILE, "");  /* per-user cookie engine */
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
+  curl_easy_setopt(h, CURLOPT_USERAGENT, "crowd/" PACKAGE_VERSION);
+  /* Locust's HttpUser (python-requests) follows redirects, up to 30 */
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(h, CURLOPT_MAXREDIRS, 30L);
+  return c;
+}
+
+static void conn_cancel(void *conn)
+{
+  curl_conn *c = conn;
+  if (c == NULL || c->req == NULL)
+    return;
+  curl_multi_remove_handle(c->engine->multi, c->easy);
+  c->req = NULL;
+}
+
+static void conn_free(void *conn)
+{
+  curl_conn *c = conn;
+  if (c == NULL)
+    return;
+  conn_cancel(c);
+  curl_easy_cleanup(c->easy);
+  curl_slist_free_all(c->headers);
+  free(c);
+}
+
+/* Append to c->headers; -1 when out of memory. */
+static int add_header(curl_conn *c, const char *h)
+{
+  struct curl_slist *l = curl_slist_append(c->headers, h);
+  if (l == NULL)
+    return -1;
+  c->headers = l;
+  return 0;
+}
+
+static int has_header(const crowd_request *req, const char *name)
+{
+  size_t n = strlen(name);
+  const char *p = req->headers.p;
+  for (int i = 0; i < req->nheaders && p; i++) {
+    if (strncasecmp(p, name, n) == 0 && p[n] == ':')
+      return 1;
+    p += strlen(p) + 1;
+  }
+  return 0;
+}
+
+/* The request's headers, plus Content-Type and the removal of curl's
+ * defaults a load test does not want. */
+static int build_headers(curl_conn *c, const crowd_request *req, int with_body)
+{
+  char line[512];
+  curl_slist_free_all(c->headers);
+  c->headers = NULL;
+  const char *p = req->headers.p;
+  for (int i = 0; i < req->nheaders && p; i++) {
+    const char *colon = strchr(p, ':');
+    if (colon && colon[1] == ' ' && colon[2] == '\0') {
+      /* "Key: " with an empty value: curl sends it only as "Key;" */
+      snprintf(line, sizeof line, "%.*s;", (int)(colon - p), p);
+      if (add_header(c, line) != 0)
+        return -1;
+    } else if (add_header(c, p) != 0) {
+      return -1;
+    }
+    p += strlen(p) + 1;
+  }
+  if (with_body && !has_header(req, "Content-Type")) {
+    if (req->content_type) {
+      snprintf(line, sizeof line, "Content-Type: %s", req->content_type);
+      if (add_header(c, line) != 0)
+        return -1;
+    } else if (add_header(c, "Content-Type:") != 0) { /* no default form type */
+      return -1;
+    }
+  }
+  if (with_body && !has_header(req, "Expect") && add_header(c, "Expect:") != 0)
+    return -1;
+  return 0;
+}
+
+static void fail_now(curl_conn *c, crowd_request *req, const char *msg)
+{
+  req->status = 0;
+  req->response_us = 0;
+  snprintf(req->error, sizeof req->error, "%s", msg);
+  c->req = NULL;
+  crowd_request_done(req);
+}
+
+static int conn_start(void *conn, crowd_request *req)
+{
+  curl_conn *c = conn;
+  CURL *h = c->easy;
+  if (c->req)
+    conn_cancel(c); /* never two transfers on one handle */
+
+  int with_body = req->body.len > 0 || req->method == CROWD_POST || req->method == CROWD_PUT ||
+                  req->method == CROWD_PATCH;
+  req->status = 0;
+  req->content_length = 0;
+  req->error[0] = '\0';
+  c->errbuf[0] = '\0';
+  if (build_headers(c, req, with_body) != 0) {
+    fail_now(c, req, "out of memory building the headers");
+    return -1;
+  }
+
+  curl_easy_setopt(h, CURLOPT_URL, req->url.p ? req->url.p : "");
+  /* reset the method left by the previous request, then set this one */
+  curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+  curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, (char *)NULL);
+  if (req->method == CROWD_HEAD) {
+    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+  } else {
+    if (with_body) {
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body.len);
+      curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body.p ? req->body.p : "");
+    }
+    if (req->method != CROWD_GET && req->method != CROWD_POST)
+      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, crowd_method_name(req->method));
+  }
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
+  c->timeout_ms = req->timeout > 0 ? (long)(req->timeout * 1000.0 + 0.5) : DEFAULT_TIMEOUT_MS;
+  if (c->timeout_ms <= 0)
+    c->timeout_ms = 1;
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+
+  c->req = req;
+  c->t0 = crowd_clock_us();
+  CURLMcode rc = curl_multi_add_handle(c->engine->multi, h);
+  if (rc != CURLM_OK) {
+    fail_now(c, req, curl_multi_strerror(rc));
+    return -1;
+  }
+  return 0;
+}
+
+const crowd_client_ops crowd_client_curl = {
+  .name = "http",
+  .engine_new = engine_new,
+  .engine_free = engine_free,
+  .conn_new = conn_new,
+  .conn_free = conn_free,
+  .start = conn_start,
+  .cancel = conn_cancel,
+};

@@ -1,0 +1,102 @@
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+
+#include <crowd/crowd.h>
+
+#include "log.h"
+#include "options.h"
+#include "runner.h"
+
+/* Many users need many sockets: raise the soft fd limit to the hard one, as
+ * Locust raises it to 10000. */
+static void raise_fd_limit(void)
+{
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+    return;
+  if (rl.rlim_cur >= rl.rlim_max)
+    return;
+  rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 1048576 ? 1048576 : rl.rlim_max;
+  if (want <= rl.rlim_cur)
+    return;
+  rl.rlim_cur = want;
+  if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+    crowd_log(CROWD_LOG_DEBUG, "crowd.main", "could not raise the open file limit");
+}
+
+static int host_ok(const char *h)
+{
+  return (strncasecmp(h, "http://", 7) == 0 && h[7] != '\0') ||
+         (strncasecmp(h, "https://", 8) == 0 && h[8] != '\0');
+}
+
+static void print_help(const crowd_scenario_desc *sc, const char *prog)
+{
+  crowd_opt_print_help(stdout, prog);
+  printf("\nRuns the load test '%s' (compiled from %s).\n", sc->name ? sc->name : "",
+         sc->source ? sc->source : "?");
+}
+
+static const char *prog_name(int argc, char **argv)
+{
+  if (argc < 1 || argv[0] == NULL)
+    return "crowd";
+  const char *s = strrchr(argv[0], '/');
+  return s ? s + 1 : argv[0];
+}
+
+int crowd_main(const crowd_scenario_desc *sc, int argc, char **argv)
+{
+  if (sc == NULL || sc->abi != CROWD_ABI_VERSION) {
+    fprintf(stderr, "crowd: error: this scenario was compiled for another runtime (ABI %d, runtime %d)\n",
+            sc ? sc->abi : -1, CROWD_ABI_VERSION);
+    return 1;
+  }
+  crowd_options opt;
+  int rc = crowd_opt_parse(&opt, argc, argv, stderr);
+  if (rc != 0)
+    return rc;
+  if (opt.help) {
+    print_help(sc, prog_name(argc, argv));
+    return 0;
+  }
+  if (opt.version) {
+    printf("crowd %s (scenario %s)\n", PACKAGE_VERSION, sc->name ? sc->name : "");
+    return 0;
+  }
+  if (opt.list) {
+    printf("Available Users:\n");
+    for (int i = 0; i < sc->nusers; i++)
+      printf("    %s\n", sc->users[i].name);
+    return 0;
+  }
+  crowd_log_init((crowd_log_level)opt.loglevel);
+
+  if (sc->nusers <= 0 || sc->users == NULL) {
+    crowd_log(CROWD_LOG_ERROR, "crowd.main", "No User class found!");
+    return 1;
+  }
+  const char *host = opt.host && opt.host[0] ? opt.host : sc->host;
+  if (host == NULL || host[0] == '\0') {
+    fprintf(stderr, "usage: %s [options]\ncrowd: error: no host to load test: give -H/--host URL "
+            "(e.g. -H http://127.0.0.1:8080) or :host in the scenario\n", prog_name(argc, argv));
+    return CROWD_OPT_USAGE;
+  }
+  if (!host_ok(host)) {
+    fprintf(stderr, "usage: %s [options]\ncrowd: error: argument -H/--host: invalid URL '%s': "
+            "expected http://HOST[:PORT] or https://HOST[:PORT]\n", prog_name(argc, argv), host);
+    return CROWD_OPT_USAGE;
+  }
+  if (!opt.headless)
+    crowd_log(CROWD_LOG_WARNING, "crowd.main", "the web UI is not available yet; running headless");
+
+  if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+    crowd_log(CROWD_LOG_WARNING, "crowd.main", "could not ignore SIGPIPE");
+  raise_fd_limit();
+  return crowd_runner_run(sc, &opt, host);
+}

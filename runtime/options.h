@@ -1,0 +1,48 @@
+/* options.h — the executable's command line, with Locust's flag names.
+ *
+ * One table describes every option; --help, parsing and "did you mean" all
+ * read it.  Ownership: crowd_opt_parse fills a crowd_options the caller owns;
+ * string fields borrow from argv.  The rest of the runtime only reads it.
+ */
+#ifndef CROWD_OPTIONS_H
+#define CROWD_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+typedef struct crowd_options {
+  long users;              /* -u/--users, >= 0 */
+  double spawn_rate;       /* -r/--spawn-rate, > 0 */
+  long run_time;           /* -t/--run-time in seconds; 0 = no limit */
+  long stop_timeout;       /* -s/--stop-timeout in seconds */
+  const char *host;        /* -H/--host, or NULL */
+  long exit_code_on_error; /* --exit-code-on-error */
+  long loglevel;           /* -L/--loglevel, a crowd_log_level */
+  bool headless;           /* --headless */
+  bool only_summary;       /* --only-summary */
+  bool list;               /* -l/--list */
+  bool version;            /* -V/--version */
+  bool help;               /* -h/--help */
+} crowd_options;
+
+/* Exit code for usage errors, as argparse's. */
+#define CROWD_OPT_USAGE 2
+
+void crowd_opt_defaults(crowd_options *o);
+
+/* Parse argv[1..argc-1] into *o (defaults first).  Returns 0, or
+ * CROWD_OPT_USAGE after printing "usage: ..." and "crowd: error: ..." on err. */
+int crowd_opt_parse(crowd_options *o, int argc, char **argv, FILE *err);
+
+/* The option list for --help. */
+void crowd_opt_print_help(FILE *out, const char *prog);
+
+/* A time span as Locust accepts it: "20", "20s", "3m", "1h30m", "3h30m10s".
+ * Returns 0 and the seconds in *secs, or -1. */
+int crowd_opt_timespan(const char *s, long *secs);
+
+/* The long option nearest to an unknown one (e.g. "--user" -> "--users"), or
+ * NULL when none is close. */
+const char *crowd_opt_suggest(const char *arg);
+
+#endif

@@ -1,0 +1,307 @@
+#include "config.h"
+
+#include "runner.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+
+#define STATS_INTERVAL 2.0 /* seconds between periodic tables, as Locust's */
+
+/* ---- spawning ------------------------------------------------------------------ */
+
+static int cmp_name_order_sc(const crowd_scenario_desc *sc, int a, int b)
+{
+  return strcmp(sc->users[a].name, sc->users[b].name);
+}
+
+/* Class indexes sorted by name (insertion sort: a handful of classes). */
+static void sort_by_name(crowd_runner *r)
+{
+  int n = r->sc->nusers;
+  for (int i = 0; i < n; i++)
+    r->name_order[i] = i;
+  for (int i = 1; i < n; i++) {
+    int v = r->name_order[i], j = i - 1;
+    while (j >= 0 && cmp_name_order_sc(r->sc, r->name_order[j], v) > 0) {
+      r->name_order[j + 1] = r->name_order[j];
+      j--;
+    }
+    r->name_order[j + 1] = v;
+  }
+}
+
+/* The class whose count is furthest below its weighted share of the next
+ * total; ties go to the first name in sorted order. */
+static int choose_class(const crowd_runner *r)
+{
+  double wsum = 0;
+  for (int i = 0; i < r->sc->nusers; i++)
+    if (r->sc->users[i].weight > 0)
+      wsum += r->sc->users[i].weight;
+  if (!(wsum > 0))
+    return -1;
+  double next = (double)r->nusers + 1;
+  int best = -1;
+  double best_deficit = 0;
+  for (int k = 0; k < r->sc->nusers; k++) {
+    int i = r->name_order[k];
+    double w = r->sc->users[i].weight;
+    if (!(w > 0))
+      continue;
+    double deficit = next * w / wsum - (double)r->classes[i].count;
+    if (best < 0 || deficit > best_deficit + 1e-9) {
+      best = i;
+      best_deficit = deficit;
+    }
+  }
+  return best;
+}
+
+static void log_all_spawned(const crowd_runner *r)
+{
+  char buf[1024];
+  size_t len = 0;
+  buf[0] = '\0';
+  for (int k = 0; k < r->sc->nusers && len < sizeof buf; k++) {
+    int i = r->name_order[k];
+    int n = snprintf(buf + len, sizeof buf - len, "%s\"%s\": %ld", len ? ", " : "",
+                     r->sc->users[i].name, r->classes[i].count);
+    if (n < 0)
+      break;
+    len += (size_t)n;
+  }
+  crowd_log(CROWD_LOG_INFO, "crowd.runners", "All users spawned: {%s} (%zu total users)", buf, r->nusers);
+}
+
+static void spawn_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+  crowd_runner *r = w->data;
+  double rate = r->opt->spawn_rate;
+  size_t batch = rate >= 2 ? (size_t)floor(rate) : 1;
+  for (size_t k = 0; k < batch && r->nusers < r->target; k++) {
+    int c = choose_class(r);
+    if (c < 0) {
+      r->target = r->nusers;
+      break;
+    }
+    crowd_user *u = crowd_user_new(r, &r->classes[c], r->host);
+    if (u == NULL) {
+      crowd_log(CROWD_LOG_ERROR, "crowd.runners", "out of memory: spawning stops at %zu users", r->nusers);
+      r->target = r->nusers;
+      break;
+    }
+    r->users[r->nusers++] = u;
+    r->classes[c].count++;
+    r->running++;
+    crowd_user_start(u);
+    if (r->phase != CROWD_RUNNER_SPAWNING)
+      return; /* stopped meanwhile */
+  }
+  if (r->nusers >= r->target) {
+    ev_timer_stop(loop, w);
+    r->phase = CROWD_RUNNER_RUNNING;
+    log_all_spawned(r);
+  }
+}
+
+/* ---- stopping ------------------------------------------------------------------ */
+
+static void runner_finish(crowd_runner *r)
+{
+  r->phase = CROWD_RUNNER_STOPPED;
+  ev_timer_stop(r->loop, &r->stop_timer);
+  ev_break(r->loop, EVBREAK_ALL);
+}
+
+/* Stop every user; graceful lets users inside a task finish it (stop-timeout). */
+static void runner_stop_users(crowd_runner *r, bool graceful)
+{
+  r->in_stop = true;
+  for (size_t i = 0; i < r->nusers; i++)
+    crowd_user_stop(r->users[i], graceful);
+  r->in_stop = false;
+}
+
+static void runner_stop(crowd_runner *r)
+{
+  if (r->phase == CROWD_RUNNER_STOPPING || r->phase == CROWD_RUNNER_STOPPED)
+    return;
+  r->phase = CROWD_RUNNER_STOPPING;
+  ev_timer_stop(r->loop, &r->spawn_timer);
+  ev_timer_stop(r->loop, &r->runtime_timer);
+  runner_stop_users(r, r->opt->stop_timeout > 0);
+  if (r->running == 0) {
+    runner_finish(r);
+    return;
+  }
+  ev_timer_set(&r->stop_timer, (double)r->opt->stop_timeout, 0.);
+  ev_timer_start(r->loop, &r->stop_timer);
+}
+
+static void stop_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+  crowd_runner *r = w->data;
+  crowd_log(CROWD_LOG_INFO, "crowd.runners",
+            "Not all users finished their tasks & terminated in %ld seconds. Stopping them...",
+            r->opt->stop_timeout);
+  runner_stop_users(r, false);
+  runner_finish(r);
+}
+
+void crowd_runner_user_stopped(crowd_runner *r)
+{
+  if (r->running > 0)
+    r->running--;
+  if (r->phase == CROWD_RUNNER_STOPPING && !r->in_stop && r->running == 0)
+    runner_finish(r);
+}
+
+void crowd_runner_user_error(crowd_runner *r)
+{
+  r->user_errors++;
+}
+
+static void runtime_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+  crowd_runner *r = w->data;
+  crowd_log(CROWD_LOG_INFO, "crowd.main", "--run-time limit reached, shutting down");
+  runner_stop(r);
+}
+
+static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+  crowd_runner *r = w->data;
+  r->signals++;
+  crowd_log(CROWD_LOG_INFO, "crowd.main", "Got %s signal", w->signum == SIGINT ? "SIGINT" : "SIGTERM");
+  if (r->phase == CROWD_RUNNER_STOPPING) { /* a second signal: stop at once */
+    runner_stop_users(r, false);
+    runner_finish(r);
+    return;
+  }
+  runner_stop(r);
+}
+
+static void stats_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+  crowd_runner *r = w->data;
+  crowd_stats_print_table(r->stats, stderr, true, crowd_clock_wall());
+}
+
+/* ---- the run ---------------------------------------------------------------------- */
+
+static int runner_init(crowd_runner *r)
+{
+  const crowd_scenario_desc *sc = r->sc;
+  r->classes = calloc((size_t)sc->nusers, sizeof *r->classes);
+  r->name_order = calloc((size_t)sc->nusers, sizeof *r->name_order);
+  r->users = r->target ? calloc(r->target, sizeof *r->users) : NULL;
+  if (r->classes == NULL || r->name_order == NULL || (r->target && r->users == NULL))
+    return -1;
+  for (int i = 0; i < sc->nusers; i++) {
+    if (crowd_user_class_init(&r->classes[i], &sc->users[i]) != 0)
+      return -1;
+    if (r->classes[i].total == 0)
+      crowd_log(CROWD_LOG_WARNING, "crowd.runners",
+                "user class %s has no task it can run; its users will stay idle", sc->users[i].name);
+  }
+  sort_by_name(r);
+  r->stats = crowd_stats_new(crowd_clock_wall());
+  if (r->stats == NULL)
+    return -1;
+  r->engine = r->client->engine_new(r->loop);
+  if (r->engine == NULL)
+    return -1;
+  return 0;
+}
+
+static void runner_free(crowd_runner *r)
+{
+  ev_timer_stop(r->loop, &r->spawn_timer);
+  ev_timer_stop(r->loop, &r->runtime_timer);
+  ev_timer_stop(r->loop, &r->stats_timer);
+  ev_timer_stop(r->loop, &r->stop_timer);
+  ev_signal_stop(r->loop, &r->sigint_watcher);
+  ev_signal_stop(r->loop, &r->sigterm_watcher);
+  for (size_t i = 0; i < r->nusers; i++)
+    crowd_user_free(r->users[i]);
+  free(r->users);
+  if (r->engine)
+    r->client->engine_free(r->engine);
+  if (r->stats)
+    crowd_stats_free(r->stats);
+  if (r->classes)
+    for (int i = 0; i < r->sc->nusers; i++)
+      crowd_user_class_free(&r->classes[i]);
+  free(r->classes);
+  free(r->name_order);
+}
+
+static void runner_watchers(crowd_runner *r)
+{
+  ev_timer_init(&r->spawn_timer, spawn_cb, 0., 1.);
+  ev_timer_init(&r->runtime_timer, runtime_cb, (double)r->opt->run_time, 0.);
+  ev_timer_init(&r->stats_timer, stats_cb, STATS_INTERVAL, STATS_INTERVAL);
+  ev_timer_init(&r->stop_timer, stop_timeout_cb, 0., 0.);
+  ev_signal_init(&r->sigint_watcher, signal_cb, SIGINT);
+  ev_signal_init(&r->sigterm_watcher, signal_cb, SIGTERM);
+  r->spawn_timer.data = r->runtime_timer.data = r->stats_timer.data = r->stop_timer.data = r;
+  r->sigint_watcher.data = r->sigterm_watcher.data = r;
+}
+
+int crowd_runner_run(const crowd_scenario_desc *sc, const crowd_options *opt, const char *host)
+{
+  crowd_runner r;
+  memset(&r, 0, sizeof r);
+  r.sc = sc;
+  r.opt = opt;
+  r.host = host;
+  r.client = &crowd_client_curl;
+  r.target = (size_t)opt->users;
+  r.loop = ev_default_loop(EVFLAG_AUTO);
+  if (r.loop == NULL) {
+    crowd_log(CROWD_LOG_CRITICAL, "crowd.main", "could not initialise the event loop");
+    return 1;
+  }
+  runner_watchers(&r);
+  if (runner_init(&r) != 0) {
+    crowd_log(CROWD_LOG_CRITICAL, "crowd.main", "could not start the runner (out of memory or HTTP client setup failed)");
+    runner_free(&r);
+    return 1;
+  }
+
+  ev_signal_start(r.loop, &r.sigint_watcher);
+  ev_signal_start(r.loop, &r.sigterm_watcher);
+  if (!opt->only_summary)
+    ev_timer_start(r.loop, &r.stats_timer);
+  if (opt->run_time > 0) {
+    crowd_log(CROWD_LOG_INFO, "crowd.main", "Run time limit set to %ld seconds", opt->run_time);
+    ev_timer_start(r.loop, &r.runtime_timer);
+  }
+  crowd_log(CROWD_LOG_INFO, "crowd.main", "Starting crowd %s", PACKAGE_VERSION);
+  crowd_log(CROWD_LOG_INFO, "crowd.runners", "Ramping to %ld users at a rate of %.2f per second",
+            opt->users, opt->spawn_rate);
+  /* k users per step, a step every k/rate seconds, the first at once */
+  double batch = opt->spawn_rate >= 2 ? floor(opt->spawn_rate) : 1;
+  r.spawn_timer.repeat = batch / opt->spawn_rate;
+  r.phase = CROWD_RUNNER_SPAWNING;
+  ev_timer_start(r.loop, &r.spawn_timer);
+
+  ev_run(r.loop, 0);
+
+  int code = (crowd_stats_num_failures(r.stats) > 0 || r.user_errors > 0)
+                 ? (int)opt->exit_code_on_error : 0;
+  crowd_log(CROWD_LOG_INFO, "crowd.main", "Shutting down (exit code %d)", code);
+  double now = crowd_clock_wall();
+  crowd_stats_print_table(r.stats, stderr, false, now);
+  crowd_stats_print_percentiles(r.stats, stderr);
+  crowd_stats_print_errors(r.stats, stderr);
+  runner_free(&r);
+  ev_loop_destroy(r.loop);
+  return code;
+}

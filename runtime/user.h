@@ -1,0 +1,88 @@
+/* user.h — one simulated user: a state machine driven by the event loop.
+ *
+ * A user runs on_start once, then picks tasks by weight, runs each through
+ * the crowd_task_fn protocol (crowd.h) and waits between them per its class's
+ * wait_time, with Locust's semantics (LOCUST-COMPAT.md §8).
+ *
+ * Ownership: the runner owns the users (crowd_user_new / crowd_user_free) and
+ * the user classes.  A user owns its variable slots, its crowd_request and
+ * buffers, its client connection and its wait timer.  runner may be NULL (unit
+ * tests): then nothing is ever sent and no stats are recorded.
+ */
+#ifndef CROWD_USER_H
+#define CROWD_USER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <ev.h>
+
+#include <crowd/crowd.h>
+
+#include "request.h"
+
+struct crowd_runner;
+
+/* A user class as the runner prepared it: its task-choice table. */
+typedef struct crowd_user_class {
+  const crowd_user_desc *desc;
+  int *cum;   /* cum[i] = weight of tasks 0..i, inclusive */
+  long total; /* sum of the weights; 0 = no task can run */
+  long count; /* users of this class spawned so far */
+} crowd_user_class;
+
+int crowd_user_class_init(crowd_user_class *c, const crowd_user_desc *desc); /* 0 or -1 */
+void crowd_user_class_free(crowd_user_class *c);
+/* A task index chosen uniformly over the weight-expanded list, or -1. */
+int crowd_user_class_pick(const crowd_user_class *c);
+
+typedef enum crowd_user_state {
+  CROWD_USER_IDLE = 0,  /* created, or a class without tasks */
+  CROWD_USER_RUNNING,   /* inside a task */
+  CROWD_USER_IN_FLIGHT, /* a task yielded; its request is in flight */
+  CROWD_USER_WAITING,   /* between tasks */
+  CROWD_USER_STOPPED
+} crowd_user_state;
+
+struct crowd_user {
+  struct crowd_runner *runner; /* NULL in unit tests */
+  const crowd_user_class *cls;
+  const crowd_user_desc *desc;
+  const char *host;            /* base URL for relative paths, or NULL */
+  crowd_val *vars;             /* desc->nvars slots */
+
+  crowd_request req;
+  crowd_buf query;             /* "k=v&k2=v2", appended to the URL at send */
+  crowd_buf scratch;           /* crowd_str_* interpolation */
+  crowd_buf json_stack;        /* one byte per open JSON container: o O a A */
+  bool name_set;               /* crowd_req_name was called */
+  void *conn;                  /* the client's connection, or NULL */
+
+  crowd_user_state state;
+  crowd_task_fn fn;            /* the task being run, or NULL */
+  int step;
+  bool in_on_start;
+  bool in_task;                /* inside fn (re-entrancy guard) */
+  bool in_flight;              /* a request was started and is not done */
+  bool done_pending;           /* a response arrived while inside fn */
+  bool stopping;               /* stop after the current task */
+
+  double cp_last_run, cp_last_wait; /* constant_pacing state (seconds) */
+  ev_timer wait_timer;
+};
+
+/* A user ready to start; NULL when out of memory. */
+crowd_user *crowd_user_new(struct crowd_runner *r, const crowd_user_class *cls, const char *host);
+void crowd_user_start(crowd_user *u);
+/* Stop the user.  graceful: a user inside a task finishes the task first
+ * (returns false; the runner hears of it through crowd_runner_user_stopped);
+ * otherwise (or when waiting) it stops now, its request cancelled and not
+ * recorded (returns true). */
+bool crowd_user_stop(crowd_user *u, bool graceful);
+void crowd_user_free(crowd_user *u);
+
+/* From request.c: send u->req / the response to it has been recorded. */
+void crowd_user_send(crowd_user *u);
+void crowd_user_request_done(crowd_user *u);
+
+#endif
