@@ -2,3 +2,14 @@
 if HAVE_CHECK
 TESTS += $(check_PROGRAMS)
 endif
+
+# Unit tests of the statistics: histogram accuracy, stats, console tables.
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_histogram tests/unit/check_stats
+endif
+tests_unit_check_histogram_SOURCES = tests/unit/check_histogram.c
+tests_unit_check_histogram_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_histogram_LDADD = libcrowd.a $(CHECK_LIBS) -lm
+tests_unit_check_stats_SOURCES = tests/unit/check_stats.c
+tests_unit_check_stats_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_stats_LDADD = libcrowd.a $(CHECK_LIBS) -lm
