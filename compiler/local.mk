@@ -1,3 +1,28 @@
-## compiler: crowdc.
+## compiler: crowdc, and libcrowdc.a (everything but main.c) that crowdc,
+## the unit tests and the fuzzers link.
+noinst_LIBRARIES += libcrowdc.a
+libcrowdc_a_SOURCES = \
+	%D%/arena.c %D%/arena.h \
+	%D%/ast.c %D%/ast.h \
+	%D%/builtins.c %D%/builtins.h \
+	%D%/cc.c %D%/cc.h \
+	%D%/codegen.c %D%/codegen.h \
+	%D%/compile.c %D%/compile.h \
+	%D%/diag.c %D%/diag.h \
+	%D%/parse.h \
+	%D%/sema.c %D%/sema.h
+nodist_libcrowdc_a_SOURCES = grammar/parser.c grammar/parser.h grammar/lexer.c grammar/lexer.h
+# Where crowdc finds the runtime it was built with: the build tree when it
+# runs from there, else the installed copy (see compiler/cc.c).
+libcrowdc_a_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DCROWD_CC='"$(CC)"' \
+	-DCROWD_BUILD_TOP='"$(abs_top_builddir)"' \
+	-DCROWD_SRC_TOP='"$(abs_top_srcdir)"' \
+	-DCROWD_LIBDIR='"$(libdir)"' \
+	-DCROWD_INCLUDEDIR='"$(includedir)"' \
+	-DCROWD_EXE_LIBS='"$(CROWD_EXE_LIBS)"' \
+	-DCROWD_CURL_STATIC_LIBS='"$(CURL_STATIC_LIBS)"'
+
 bin_PROGRAMS += crowdc
-crowdc_SOURCES = compiler/main.c
+crowdc_SOURCES = %D%/main.c
+crowdc_LDADD = libcrowdc.a

@@ -1,0 +1,518 @@
+#include "config.h"
+
+#include "compiler/codegen.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/builtins.h"
+
+/* The generated file is assembled from two streams: constants (literal
+ * values, file scope) and code (functions); constants are written first. */
+typedef struct crowdc_cg {
+  FILE *consts;
+  FILE *code;
+  const crowdc_model *m;
+  int nconst;     /* crowd_kN counter, for the whole file */
+  int ntemp;      /* tN counter, per statement */
+  int step;       /* resume points, per function */
+  char **ops;     /* operands computed before a request, in walk order */
+  size_t nops, opcap, opnext;
+} crowdc_cg;
+
+enum { CROWDC_CG_OP = 48, CROWDC_CG_IDENT = 40 };
+
+static const char *const crowdc_cg_method_enum[CROWDC_NMETHODS] = {
+  "CROWD_GET", "CROWD_POST", "CROWD_PUT", "CROWD_PATCH", "CROWD_DELETE", "CROWD_HEAD",
+  "CROWD_OPTIONS",
+};
+
+static const char *const crowdc_cg_wait_enum[] = {
+  "CROWD_WAIT_NONE", "CROWD_WAIT_CONSTANT", "CROWD_WAIT_BETWEEN", "CROWD_WAIT_PACING",
+  "CROWD_WAIT_THROUGHPUT",
+};
+
+void crowdc_codegen_cstr(FILE *out, const char *p, size_t len)
+{
+  fputc('"', out);
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)p[i];
+    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?')
+      fputc(c, out);
+    else
+      fprintf(out, "\\%03o", c);
+  }
+  fputc('"', out);
+}
+
+static void crowdc_cg_cstr0(FILE *out, const char *s)
+{
+  crowdc_codegen_cstr(out, s, strlen(s));
+}
+
+/* A double that reads back exactly, written the shortest way. */
+static void crowdc_cg_double(FILE *out, double v)
+{
+  char buf[64];
+  snprintf(buf, sizeof buf, "%.15g", v);
+  if (strtod(buf, NULL) != v)
+    snprintf(buf, sizeof buf, "%.17g", v);
+  if (!strpbrk(buf, ".eEn"))
+    strcat(buf, ".0");
+  fputs(buf, out);
+}
+
+/* A C identifier piece from a scenario name: [A-Za-z0-9_] kept, anything
+ * else '_', cut to a readable length.  Uniqueness comes from the numbers
+ * the caller puts in front. */
+static void crowdc_cg_ident(char *buf, const char *p, size_t len)
+{
+  size_t n = len < CROWDC_CG_IDENT ? len : CROWDC_CG_IDENT;
+  for (size_t i = 0; i < n; i++) {
+    char c = p[i];
+    buf[i] = ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+                 ? c
+                 : '_';
+  }
+  buf[n] = '\0';
+}
+
+static void crowdc_cg_site(FILE *out, const crowdc_loc *loc)
+{
+  char buf[32];
+  snprintf(buf, sizeof buf, ":%d:%d", loc->line, loc->col);
+  size_t flen = strlen(loc->file);
+  char *s = malloc(flen + sizeof buf);
+  if (!s) {
+    fputs("crowdc: error: out of memory\n", stderr);
+    exit(2);
+  }
+  memcpy(s, loc->file, flen);
+  strcpy(s + flen, buf);
+  crowdc_codegen_cstr(out, s, strlen(s));
+  free(s);
+}
+
+static void crowdc_cg_line(crowdc_cg *g, const crowdc_loc *loc)
+{
+  fprintf(g->code, "#line %d ", loc->line);
+  crowdc_cg_cstr0(g->code, loc->file);
+  fputc('\n', g->code);
+}
+
+/* ---- operands ---------------------------------------------------------- */
+
+/* A new file-scope constant; its name goes to op. */
+static void crowdc_cg_const_begin(crowdc_cg *g, char *op)
+{
+  snprintf(op, CROWDC_CG_OP, "crowd_k%d", g->nconst++);
+  fprintf(g->consts, "static const crowd_val %s = ", op);
+}
+
+static void crowdc_cg_const_str(crowdc_cg *g, char *op, const char *p, size_t len)
+{
+  crowdc_cg_const_begin(g, op);
+  fputs("CROWD_VAL_LIT(", g->consts);
+  crowdc_codegen_cstr(g->consts, p, len);
+  fputs(");\n", g->consts);
+}
+
+static void crowdc_cg_temp(crowdc_cg *g, char *op)
+{
+  snprintf(op, CROWDC_CG_OP, "t%d", g->ntemp++);
+  fprintf(g->code, "      crowd_val %s = CROWD_VAL_NIL;\n", op);
+}
+
+static void crowdc_cg_clear_temps(crowdc_cg *g, const char *indent)
+{
+  for (int i = 0; i < g->ntemp; i++)
+    fprintf(g->code, "%scrowd_val_clear(&t%d);\n", indent, i);
+}
+
+/* Emit whatever computes e, and write in op a C lvalue of type crowd_val
+ * that holds it (a constant, a variable slot or a temporary). */
+static void crowdc_cg_operand(crowdc_cg *g, const crowdc_node *e, char *op)
+{
+  switch (e->kind) {
+  case CROWDC_N_STRING:
+    if (crowdc_ast_plain_string(e)) {
+      const crowdc_strpart *p = e->u.str.n ? &e->u.str.parts[0] : NULL;
+      crowdc_cg_const_str(g, op, p ? p->p : "", p ? p->len : 0);
+      return;
+    }
+    crowdc_cg_temp(g, op);
+    fputs("      crowd_str_begin(u);\n", g->code);
+    for (size_t i = 0; i < e->u.str.n; i++) {
+      const crowdc_strpart *p = &e->u.str.parts[i];
+      if (p->is_var) {
+        fprintf(g->code, "      crowd_str_val(u, &vars[%d]);\n", p->slot);
+      } else {
+        fputs("      crowd_str_lit(u, ", g->code);
+        crowdc_codegen_cstr(g->code, p->p, p->len);
+        fprintf(g->code, ", %zu);\n", p->len);
+      }
+    }
+    fprintf(g->code, "      crowd_str_end(u, &%s);\n", op);
+    return;
+  case CROWDC_N_INT:
+    crowdc_cg_const_begin(g, op);
+    if (e->u.i == INT64_MIN)
+      fputs("{ .type = CROWD_INT, .u.i = INT64_MIN };\n", g->consts);
+    else
+      fprintf(g->consts, "{ .type = CROWD_INT, .u.i = %" PRId64 " };\n", e->u.i);
+    return;
+  case CROWDC_N_DEC:
+  case CROWDC_N_DURATION:
+  case CROWDC_N_PERCENT:
+    crowdc_cg_const_begin(g, op);
+    fputs("{ .type = CROWD_NUM, .u.n = ", g->consts);
+    crowdc_cg_double(g->consts, e->u.d);
+    fputs(" };\n", g->consts);
+    return;
+  case CROWDC_N_SYMBOL:
+    if (e->aux >= 0) {
+      snprintf(op, CROWDC_CG_OP, "vars[%d]", e->aux);
+    } else {
+      int t = crowdc_ast_is(e, CROWDC_N_SYMBOL, "true");
+      int f = crowdc_ast_is(e, CROWDC_N_SYMBOL, "false");
+      crowdc_cg_const_begin(g, op);
+      if (t || f)
+        fprintf(g->consts, "{ .type = CROWD_INT, .u.i = %d };\n", t);
+      else
+        fputs("{ .type = CROWD_NIL };\n", g->consts);
+    }
+    return;
+  case CROWDC_N_LIST: {
+    const crowdc_builtin *b = &crowdc_builtins[e->aux];
+    size_t nargs = e->u.seq.n - 1;
+    char(*args)[CROWDC_CG_OP] = calloc(nargs + 1, CROWDC_CG_OP);
+    if (!args) {
+      fputs("crowdc: error: out of memory\n", stderr);
+      exit(2);
+    }
+    for (size_t i = 0; i < nargs; i++)
+      crowdc_cg_operand(g, e->u.seq.items[i + 1], args[i]);
+    crowdc_cg_temp(g, op);
+    if (nargs) {
+      fprintf(g->code, "      const crowd_val a%s[%zu] = { ", op + 1, nargs);
+      for (size_t i = 0; i < nargs; i++)
+        fprintf(g->code, "%s%s", i ? ", " : "", args[i]);
+      fputs(" };\n", g->code);
+    }
+    fprintf(g->code, "      if (%s(u, ", b->cname);
+    crowdc_cg_site(g->code, &e->loc);
+    if (nargs)
+      fprintf(g->code, ", &%s, a%s, %zu) != 0) {\n", op, op + 1, nargs);
+    else
+      fprintf(g->code, ", &%s, NULL, 0) != 0) {\n", op);
+    crowdc_cg_clear_temps(g, "        ");
+    fputs("        return CROWD_TASK_FAIL;\n      }\n", g->code);
+    free(args);
+    return;
+  }
+  default:
+    /* Sema lets nothing else through. */
+    snprintf(op, CROWDC_CG_OP, "crowd_k_invalid");
+    return;
+  }
+}
+
+/* ---- statements --------------------------------------------------------- */
+
+static void crowdc_cg_let(crowdc_cg *g, const crowdc_stmt *st)
+{
+  char op[CROWDC_CG_OP], dst[CROWDC_CG_OP];
+  crowdc_cg_operand(g, st->expr, op);
+  snprintf(dst, sizeof dst, "vars[%d]", st->slot);
+  if (strcmp(op, dst) != 0) {
+    fprintf(g->code, "      crowd_val_clear(&%s);\n", dst);
+    fprintf(g->code, "      crowd_val_copy(&%s, &%s);\n", dst, op);
+  }
+}
+
+static void crowdc_cg_push_op(crowdc_cg *g, const char *op)
+{
+  g->ops = realloc(g->ops, (g->nops + 1) * sizeof *g->ops);
+  if (!g->ops || !(g->ops[g->nops] = strdup(op))) {
+    fputs("crowdc: error: out of memory\n", stderr);
+    exit(2);
+  }
+  g->nops++;
+}
+
+static const char *crowdc_cg_next_op(crowdc_cg *g)
+{
+  return g->opnext < g->nops ? g->ops[g->opnext++] : "crowd_k_invalid";
+}
+
+/* Map keys: keywords and plain strings become constants. */
+static void crowdc_cg_key_operand(crowdc_cg *g, const crowdc_node *k, char *op)
+{
+  if (k->kind == CROWDC_N_KEYWORD)
+    crowdc_cg_const_str(g, op, k->u.name.p, k->u.name.len);
+  else
+    crowdc_cg_operand(g, k, op);
+}
+
+/* Compute every operand a request needs, before crowd_req_begin, so that a
+ * failing built-in never leaves a half-built request. */
+static void crowdc_cg_json_ops(crowdc_cg *g, const crowdc_node *v)
+{
+  char op[CROWDC_CG_OP];
+  if (v->kind == CROWDC_N_MAP || v->kind == CROWDC_N_VECTOR) {
+    size_t step = v->kind == CROWDC_N_MAP ? 2 : 1;
+    for (size_t i = step - 1; i < v->u.seq.n; i += step)
+      crowdc_cg_json_ops(g, v->u.seq.items[i]);
+    return;
+  }
+  if (crowdc_ast_is(v, CROWDC_N_SYMBOL, "true") || crowdc_ast_is(v, CROWDC_N_SYMBOL, "false"))
+    return;
+  crowdc_cg_operand(g, v, op);
+  crowdc_cg_push_op(g, op);
+}
+
+static void crowdc_cg_pairs_ops(crowdc_cg *g, const crowdc_node *m)
+{
+  char op[CROWDC_CG_OP];
+  if (!m)
+    return;
+  for (size_t i = 0; i + 1 < m->u.seq.n; i += 2) {
+    crowdc_cg_key_operand(g, m->u.seq.items[i], op);
+    crowdc_cg_push_op(g, op);
+    crowdc_cg_operand(g, m->u.seq.items[i + 1], op);
+    crowdc_cg_push_op(g, op);
+  }
+}
+
+static void crowdc_cg_pairs(crowdc_cg *g, const crowdc_node *m, const char *fn)
+{
+  if (!m)
+    return;
+  for (size_t i = 0; i + 1 < m->u.seq.n; i += 2) {
+    const char *k = crowdc_cg_next_op(g);
+    const char *v = crowdc_cg_next_op(g);
+    fprintf(g->code, "      crowd_req_%s(u, &%s, &%s);\n", fn, k, v);
+  }
+}
+
+static void crowdc_cg_json(crowdc_cg *g, const crowdc_node *v)
+{
+  if (v->kind == CROWDC_N_MAP) {
+    fputs("      crowd_json_obj_open(u);\n", g->code);
+    for (size_t i = 0; i + 1 < v->u.seq.n; i += 2) {
+      const crowdc_node *k = v->u.seq.items[i];
+      const char *p = "";
+      size_t len = 0;
+      if (k->kind == CROWDC_N_KEYWORD) {
+        p = k->u.name.p;
+        len = k->u.name.len;
+      } else if (k->u.str.n) {
+        p = k->u.str.parts[0].p;
+        len = k->u.str.parts[0].len;
+      }
+      fputs("      crowd_json_key(u, ", g->code);
+      crowdc_codegen_cstr(g->code, p, len);
+      fprintf(g->code, ", %zu);\n", len);
+      crowdc_cg_json(g, v->u.seq.items[i + 1]);
+    }
+    fputs("      crowd_json_obj_close(u);\n", g->code);
+  } else if (v->kind == CROWDC_N_VECTOR) {
+    fputs("      crowd_json_arr_open(u);\n", g->code);
+    for (size_t i = 0; i < v->u.seq.n; i++)
+      crowdc_cg_json(g, v->u.seq.items[i]);
+    fputs("      crowd_json_arr_close(u);\n", g->code);
+  } else if (crowdc_ast_is(v, CROWDC_N_SYMBOL, "true") ||
+             crowdc_ast_is(v, CROWDC_N_SYMBOL, "false")) {
+    fprintf(g->code, "      crowd_json_bool(u, %d);\n",
+            crowdc_ast_is(v, CROWDC_N_SYMBOL, "true"));
+  } else {
+    fprintf(g->code, "      crowd_json_val(u, &%s);\n", crowdc_cg_next_op(g));
+  }
+}
+
+static void crowdc_cg_request(crowdc_cg *g, const crowdc_stmt *st)
+{
+  const crowdc_request *r = &st->req;
+  char path[CROWDC_CG_OP], name[CROWDC_CG_OP];
+  fprintf(g->code, "      static const crowd_req_site site = { %s, ",
+          crowdc_cg_method_enum[r->method]);
+  crowdc_cg_site(g->code, &st->form->loc);
+  fputs(" };\n", g->code);
+  for (size_t i = 0; i < g->nops; i++)
+    free(g->ops[i]);
+  g->nops = g->opnext = 0;
+  crowdc_cg_operand(g, r->path, path);
+  if (r->name)
+    crowdc_cg_operand(g, r->name, name);
+  crowdc_cg_pairs_ops(g, r->headers);
+  crowdc_cg_pairs_ops(g, r->query);
+  crowdc_cg_pairs_ops(g, r->form);
+  if (r->json)
+    crowdc_cg_json_ops(g, r->json);
+
+  fputs("      crowd_req_begin(u, &site);\n", g->code);
+  fprintf(g->code, "      crowd_req_path(u, &%s);\n", path);
+  if (r->name)
+    fprintf(g->code, "      crowd_req_name(u, &%s);\n", name);
+  crowdc_cg_pairs(g, r->headers, "header");
+  crowdc_cg_pairs(g, r->query, "query");
+  crowdc_cg_pairs(g, r->form, "form");
+  if (r->timeout) {
+    fputs("      crowd_req_timeout(u, ", g->code);
+    crowdc_cg_double(g->code, r->timeout->kind == CROWDC_N_INT ? (double)r->timeout->u.i
+                                                               : r->timeout->u.d);
+    fputs(");\n", g->code);
+  }
+  if (r->json) {
+    fputs("      crowd_json_begin(u);\n", g->code);
+    crowdc_cg_json(g, r->json);
+    fputs("      crowd_json_end(u);\n", g->code);
+  }
+  fputs("      crowd_req_send(u);\n", g->code);
+  crowdc_cg_clear_temps(g, "      ");
+  g->step++;
+  fprintf(g->code, "      *step = %d;\n      return CROWD_TASK_YIELD;\n    }\n  case %d:\n",
+          g->step, g->step);
+}
+
+/* One resumable function over a list of statements. */
+static void crowdc_cg_function(crowdc_cg *g, const char *fname, const char *what,
+                               const crowdc_stmt *stmts, size_t n)
+{
+  fprintf(g->code, "\n/* %s */\n", what);
+  fprintf(g->code, "static int %s(crowd_user *u, int *step, crowd_val *vars)\n{\n", fname);
+  fputs("  (void)u;\n  (void)vars;\n  switch (*step) {\n  case 0:\n", g->code);
+  g->step = 0;
+  for (size_t i = 0; i < n; i++) {
+    const crowdc_stmt *st = &stmts[i];
+    g->ntemp = 0;
+    crowdc_cg_line(g, &st->form->loc);
+    fputs("    {\n", g->code);
+    if (st->kind == CROWDC_S_LET) {
+      crowdc_cg_let(g, st);
+      crowdc_cg_clear_temps(g, "      ");
+      fputs("    }\n", g->code);
+    } else {
+      crowdc_cg_request(g, st);
+    }
+  }
+  fputs("    break;\n  }\n  return CROWD_TASK_DONE;\n}\n", g->code);
+}
+
+/* ---- tables ------------------------------------------------------------- */
+
+static void crowdc_cg_name(FILE *out, const crowdc_node *sym)
+{
+  crowdc_codegen_cstr(out, sym->u.name.p, sym->u.name.len);
+}
+
+static void crowdc_cg_user(crowdc_cg *g, size_t ui, const crowdc_user *u)
+{
+  char uid[CROWDC_CG_IDENT + 1], tid[CROWDC_CG_IDENT + 1];
+  char fname[3 * CROWDC_CG_IDENT], what[3 * CROWDC_CG_IDENT];
+  crowdc_cg_ident(uid, u->name->u.name.p, u->name->u.name.len);
+  if (u->ninit) {
+    snprintf(fname, sizeof fname, "crowd_on_start_%zu_%s", ui, uid);
+    snprintf(what, sizeof what, "user %s: on start", uid);
+    crowdc_cg_function(g, fname, what, u->init, u->ninit);
+  }
+  for (size_t ti = 0; ti < u->ntasks; ti++) {
+    const crowdc_task *t = &u->tasks[ti];
+    crowdc_cg_ident(tid, t->name->u.name.p, t->name->u.name.len);
+    snprintf(fname, sizeof fname, "crowd_task_%zu_%zu_%s", ui, ti, tid);
+    snprintf(what, sizeof what, "user %s, task %s", uid, tid);
+    crowdc_cg_function(g, fname, what, t->stmts, t->nstmts);
+  }
+  fprintf(g->code, "\nstatic const crowd_task_desc crowd_tasks_%zu[] = {\n", ui);
+  for (size_t ti = 0; ti < u->ntasks; ti++) {
+    const crowdc_task *t = &u->tasks[ti];
+    crowdc_cg_ident(tid, t->name->u.name.p, t->name->u.name.len);
+    fputs("  { ", g->code);
+    crowdc_cg_name(g->code, t->name);
+    fprintf(g->code, ", %d, crowd_task_%zu_%zu_%s },\n", t->weight, ui, ti, tid);
+  }
+  fputs("};\n", g->code);
+  if (u->nvars) {
+    fprintf(g->code, "\nstatic const char *const crowd_vars_%zu[] = {\n", ui);
+    for (size_t i = 0; i < u->nvars; i++) {
+      fputs("  ", g->code);
+      crowdc_cg_name(g->code, u->vars[i]);
+      fputs(",\n", g->code);
+    }
+    fputs("};\n", g->code);
+  }
+}
+
+static void crowdc_cg_user_desc(crowdc_cg *g, size_t ui, const crowdc_user *u)
+{
+  char uid[CROWDC_CG_IDENT + 1];
+  crowdc_cg_ident(uid, u->name->u.name.p, u->name->u.name.len);
+  fputs("  {\n    .name = ", g->code);
+  crowdc_cg_name(g->code, u->name);
+  fputs(",\n    .weight = ", g->code);
+  crowdc_cg_double(g->code, u->weight);
+  fprintf(g->code, ",\n    .nvars = %zu,\n", u->nvars);
+  if (u->nvars)
+    fprintf(g->code, "    .var_names = crowd_vars_%zu,\n", ui);
+  else
+    fputs("    .var_names = NULL,\n", g->code);
+  fprintf(g->code, "    .wait = { %s, ", crowdc_cg_wait_enum[u->wait]);
+  crowdc_cg_double(g->code, u->wait_a);
+  fputs(", ", g->code);
+  crowdc_cg_double(g->code, u->wait_b);
+  fputs(" },\n", g->code);
+  if (u->ninit)
+    fprintf(g->code, "    .on_start = crowd_on_start_%zu_%s,\n", ui, uid);
+  else
+    fputs("    .on_start = NULL,\n", g->code);
+  fprintf(g->code, "    .tasks = crowd_tasks_%zu,\n    .ntasks = %zu,\n  },\n", ui, u->ntasks);
+}
+
+int crowdc_codegen(FILE *out, const crowdc_model *m)
+{
+  char *cbuf = NULL, *kbuf = NULL;
+  size_t clen = 0, klen = 0;
+  crowdc_cg g = { .m = m };
+  g.code = open_memstream(&cbuf, &clen);
+  g.consts = open_memstream(&kbuf, &klen);
+  if (!g.code || !g.consts) {
+    fputs("crowdc: error: out of memory\n", stderr);
+    exit(2);
+  }
+  for (size_t ui = 0; ui < m->nusers; ui++)
+    crowdc_cg_user(&g, ui, &m->users[ui]);
+  fputs("\nstatic const crowd_user_desc crowd_users[] = {\n", g.code);
+  for (size_t ui = 0; ui < m->nusers; ui++)
+    crowdc_cg_user_desc(&g, ui, &m->users[ui]);
+  fputs("};\n", g.code);
+
+  fputs("\nstatic const crowd_scenario_desc crowd_scenario = {\n"
+        "  .abi = CROWD_ABI_VERSION,\n  .name = ", g.code);
+  crowdc_codegen_cstr(g.code, m->name, m->namelen);
+  fputs(",\n  .source = ", g.code);
+  crowdc_cg_cstr0(g.code, m->source);
+  fputs(",\n  .host = ", g.code);
+  if (m->host && m->host->u.str.n)
+    crowdc_codegen_cstr(g.code, m->host->u.str.parts[0].p, m->host->u.str.parts[0].len);
+  else
+    fputs("NULL", g.code);
+  fprintf(g.code, ",\n  .users = crowd_users,\n  .nusers = %zu,\n};\n", m->nusers);
+  fputs("\nint main(int argc, char **argv)\n{\n"
+        "  return crowd_main(&crowd_scenario, argc, argv);\n}\n", g.code);
+  for (size_t i = 0; i < g.nops; i++)
+    free(g.ops[i]);
+  free(g.ops);
+  int err = fclose(g.code) != 0;
+  err |= fclose(g.consts) != 0;
+
+  fputs("/* Generated by crowdc " PACKAGE_VERSION ". Do not edit: edit the scenario. */\n"
+        "#include <crowd/crowd.h>\n", out);
+  if (klen)
+    fputs("\n", out);
+  fwrite(kbuf, 1, klen, out);
+  fwrite(cbuf, 1, clen, out);
+  free(cbuf);
+  free(kbuf);
+  return err || ferror(out) ? -1 : 0;
+}

@@ -1,0 +1,21 @@
+/* codegen.h — C generation from a checked scenario model.
+ *
+ * Ownership: writes to a stream the caller owns; allocates nothing that
+ * outlives the call.  The output depends only on the model and the source
+ * name, byte for byte.
+ */
+#ifndef CROWDC_CODEGEN_H
+#define CROWDC_CODEGEN_H
+
+#include <stdio.h>
+
+#include "compiler/sema.h"
+
+/* Write the C for a model without errors.  0, or -1 on an output error. */
+int crowdc_codegen(FILE *out, const crowdc_model *m);
+
+/* Write p[0..len) as a C string literal: printable ASCII as is except
+ * '"', '\\' and '?', everything else as three-digit octal escapes. */
+void crowdc_codegen_cstr(FILE *out, const char *p, size_t len);
+
+#endif

@@ -1,0 +1,788 @@
+#include "config.h"
+
+#include "compiler/sema.h"
+
+#include <limits.h>
+#include <string.h>
+
+#include "compiler/builtins.h"
+
+const char *const crowdc_sema_methods[CROWDC_NMETHODS] = {
+  "get", "post", "put", "patch", "delete", "head", "options",
+};
+
+/* Every form of the language, for "did you mean" and misplaced forms. */
+static const char *const crowdc_sema_top_forms[] = { "scenario", "user" };
+static const char *const crowdc_sema_user_forms[] = { "let", "task" };
+static const char *const crowdc_sema_task_forms[] = {
+  "let", "get", "post", "put", "patch", "delete", "head", "options",
+};
+static const char *const crowdc_sema_waits[] = {
+  "between", "constant", "constant-pacing", "constant-throughput",
+};
+
+#define CROWDC_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+typedef struct crowdc_scope_var {
+  const char *p;
+  size_t len;
+  int slot;
+} crowdc_scope_var;
+
+typedef struct crowdc_sema_ctx {
+  crowdc_arena *arena;
+  crowdc_diag *diag;
+  crowdc_model *model;
+  crowdc_user *user;          /* the user class being checked */
+  size_t varcap;
+  crowdc_scope_var *scope;    /* visible variables, innermost last */
+  size_t nscope, scopecap;
+} crowdc_sema_ctx;
+
+/* ---- helpers ---------------------------------------------------------- */
+
+#define Q(buf, p, len) crowdc_diag_quote(buf, sizeof buf, p, len)
+
+static int crowdc_sema_streq(const char *p, size_t len, const char *s)
+{
+  return strlen(s) == len && memcmp(p, s, len) == 0;
+}
+
+static int crowdc_sema_in(const char *p, size_t len, const char *const *set, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (crowdc_sema_streq(p, len, set[i]))
+      return 1;
+  return 0;
+}
+
+/* The head symbol of a form, or NULL. */
+static const crowdc_node *crowdc_sema_head(const crowdc_node *n)
+{
+  if (n->kind != CROWDC_N_LIST || n->u.seq.n == 0)
+    return NULL;
+  const crowdc_node *h = n->u.seq.items[0];
+  return h->kind == CROWDC_N_SYMBOL ? h : NULL;
+}
+
+static int crowdc_sema_is_const(const crowdc_node *sym)
+{
+  return crowdc_ast_is(sym, CROWDC_N_SYMBOL, "true") ||
+         crowdc_ast_is(sym, CROWDC_N_SYMBOL, "false") ||
+         crowdc_ast_is(sym, CROWDC_N_SYMBOL, "nil");
+}
+
+static int crowdc_sema_is_number(const crowdc_node *n)
+{
+  return n->kind == CROWDC_N_INT || n->kind == CROWDC_N_DEC || n->kind == CROWDC_N_DURATION;
+}
+
+static double crowdc_sema_number(const crowdc_node *n)
+{
+  return n->kind == CROWDC_N_INT ? (double)n->u.i : n->u.d;
+}
+
+/* A form's name was not one of the forms allowed where it stands. */
+static void crowdc_sema_unknown_form(crowdc_sema_ctx *S, const crowdc_node *form,
+                                     const char *where, const char *const *cands, size_t n)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE], hint[128];
+  const crowdc_node *h = crowdc_sema_head(form);
+  if (!h) {
+    const crowdc_node *what = form->kind == CROWDC_N_LIST && form->u.seq.n ? form->u.seq.items[0] : form;
+    crowdc_diag_error(S->diag, &what->loc, "expected a form such as %s, got %s", where,
+                      form->kind == CROWDC_N_LIST && form->u.seq.n == 0
+                          ? "an empty list"
+                          : crowdc_ast_kind_name(what->kind));
+    return;
+  }
+  const char *p = h->u.name.p;
+  size_t len = h->u.name.len;
+  const char *placement = NULL;
+  if (crowdc_sema_in(p, len, crowdc_sema_top_forms, CROWDC_COUNT(crowdc_sema_top_forms)))
+    placement = "is only allowed at the top level";
+  else if (crowdc_sema_streq(p, len, "task"))
+    placement = "is only allowed directly inside a user";
+  else if (crowdc_sema_in(p, len, crowdc_sema_methods, CROWDC_NMETHODS))
+    placement = "is only allowed inside a task";
+  else if (crowdc_sema_streq(p, len, "let"))
+    placement = "is only allowed inside a user or a task";
+  if (placement) {
+    crowdc_diag_error(S->diag, &h->loc, "'%s' %s", Q(q, p, len), placement);
+    return;
+  }
+  crowdc_diag_error(S->diag, &h->loc, "unknown form '%s'%s", Q(q, p, len),
+                    crowdc_diag_hint(hint, sizeof hint, p, len, cands, n));
+}
+
+/* ---- options (:key value pairs) ---------------------------------------- */
+
+typedef struct crowdc_sema_opts {
+  const char *const *names;
+  size_t n;
+  const crowdc_node *kw[8], *val[8];
+  const crowdc_node **rest; /* the items that are not options */
+  size_t nrest;
+} crowdc_sema_opts;
+
+/* Split the items of form from index start into options and the rest. */
+static void crowdc_sema_options(crowdc_sema_ctx *S, const crowdc_node *form, size_t start,
+                                const char *formname, crowdc_sema_opts *o)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE], q2[CROWDC_DIAG_QUOTE_SIZE], hint[128];
+  size_t n = form->u.seq.n;
+  o->rest = crowdc_arena_alloc(S->arena, (n + 1) * sizeof *o->rest);
+  o->nrest = 0;
+  for (size_t i = 0; i < 8; i++)
+    o->kw[i] = o->val[i] = NULL;
+  for (size_t i = start; i < n; i++) {
+    const crowdc_node *it = form->u.seq.items[i];
+    if (it->kind != CROWDC_N_KEYWORD) {
+      o->rest[o->nrest++] = it;
+      continue;
+    }
+    size_t k;
+    for (k = 0; k < o->n; k++)
+      if (crowdc_sema_streq(it->u.name.p, it->u.name.len, o->names[k]))
+        break;
+    if (k == o->n) {
+      const char *s = crowdc_diag_suggest(it->u.name.p, it->u.name.len, o->names, o->n);
+      if (s)
+        snprintf(hint, sizeof hint, "; did you mean ':%s'?", s);
+      else
+        hint[0] = '\0';
+      crowdc_diag_error(S->diag, &it->loc, "unknown option ':%s' for '%s'%s",
+                        Q(q, it->u.name.p, it->u.name.len), Q(q2, formname, strlen(formname)),
+                        hint);
+      if (i + 1 < n && form->u.seq.items[i + 1]->kind != CROWDC_N_KEYWORD)
+        i++;
+      continue;
+    }
+    if (i + 1 >= n || form->u.seq.items[i + 1]->kind == CROWDC_N_KEYWORD) {
+      crowdc_diag_error(S->diag, &it->loc, "missing value for ':%s'", o->names[k]);
+      continue;
+    }
+    if (o->kw[k]) {
+      crowdc_diag_error(S->diag, &it->loc, "duplicate option ':%s'", o->names[k]);
+      crowdc_diag_note(S->diag, &o->kw[k]->loc, "first given here");
+    } else {
+      o->kw[k] = it;
+      o->val[k] = form->u.seq.items[i + 1];
+    }
+    i++;
+  }
+}
+
+/* ---- variables and expressions ----------------------------------------- */
+
+static const crowdc_scope_var *crowdc_sema_lookup(crowdc_sema_ctx *S, const char *p, size_t len)
+{
+  for (size_t i = S->nscope; i-- > 0;)
+    if (S->scope[i].len == len && memcmp(S->scope[i].p, p, len) == 0)
+      return &S->scope[i];
+  return NULL;
+}
+
+static void crowdc_sema_undefined(crowdc_sema_ctx *S, const crowdc_loc *loc, const char *p,
+                                  size_t len)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE], hint[128];
+  /* Candidates: the visible variables (a bounded number of them). */
+  const char *cands[64];
+  size_t n = 0;
+  for (size_t i = S->nscope; i-- > 0 && n < 64;)
+    cands[n++] = S->scope[i].p;
+  crowdc_diag_error(S->diag, loc, "undefined variable '%s'%s", Q(q, p, len),
+                    crowdc_diag_hint(hint, sizeof hint, p, len, cands, n));
+}
+
+/* The slot for a variable of the current user class, made on first use. */
+static int crowdc_sema_slot(crowdc_sema_ctx *S, const crowdc_node *sym)
+{
+  crowdc_user *u = S->user;
+  for (size_t i = 0; i < u->nvars; i++)
+    if (u->vars[i]->u.name.len == sym->u.name.len &&
+        memcmp(u->vars[i]->u.name.p, sym->u.name.p, sym->u.name.len) == 0)
+      return (int)i;
+  u->vars = crowdc_arena_grow(S->arena, u->vars, u->nvars, &S->varcap, sizeof *u->vars);
+  u->vars[u->nvars] = sym;
+  return (int)u->nvars++;
+}
+
+static void crowdc_sema_define(crowdc_sema_ctx *S, const crowdc_node *sym, int slot)
+{
+  S->scope = crowdc_arena_grow(S->arena, S->scope, S->nscope, &S->scopecap, sizeof *S->scope);
+  S->scope[S->nscope].p = sym->u.name.p;
+  S->scope[S->nscope].len = sym->u.name.len;
+  S->scope[S->nscope].slot = slot;
+  S->nscope++;
+}
+
+static const char *crowdc_sema_type_name(char t)
+{
+  switch (t) {
+  case 'i': return "an integer";
+  case 'n': return "a number";
+  case 's': return "a string";
+  default: return "a value";
+  }
+}
+
+static int crowdc_sema_type_ok(char want, char got)
+{
+  if (want == 'a' || got == 'a' || want == got)
+    return 1;
+  return want == 'n' && got == 'i';
+}
+
+static char crowdc_sema_expr(crowdc_sema_ctx *S, crowdc_node *e);
+
+static void crowdc_sema_string(crowdc_sema_ctx *S, crowdc_node *e)
+{
+  for (size_t i = 0; i < e->u.str.n; i++) {
+    crowdc_strpart *p = &e->u.str.parts[i];
+    if (!p->is_var)
+      continue;
+    const crowdc_scope_var *v = crowdc_sema_lookup(S, p->p, p->len);
+    if (v)
+      p->slot = v->slot;
+    else
+      crowdc_sema_undefined(S, &p->loc, p->p, p->len);
+  }
+}
+
+static char crowdc_sema_call(crowdc_sema_ctx *S, crowdc_node *e)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE], hint[128];
+  const crowdc_node *h = crowdc_sema_head(e);
+  if (!h) {
+    const crowdc_node *what = e->u.seq.n ? e->u.seq.items[0] : e;
+    crowdc_diag_error(S->diag, &what->loc, "expected a function name, got %s",
+                      e->u.seq.n ? crowdc_ast_kind_name(what->kind) : "an empty list");
+    return 0;
+  }
+  int bi = crowdc_builtin_find(h->u.name.p, h->u.name.len);
+  if (bi < 0) {
+    if (crowdc_sema_in(h->u.name.p, h->u.name.len, crowdc_sema_task_forms,
+                       CROWDC_COUNT(crowdc_sema_task_forms)) ||
+        crowdc_sema_in(h->u.name.p, h->u.name.len, crowdc_sema_user_forms,
+                       CROWDC_COUNT(crowdc_sema_user_forms)) ||
+        crowdc_sema_in(h->u.name.p, h->u.name.len, crowdc_sema_top_forms,
+                       CROWDC_COUNT(crowdc_sema_top_forms))) {
+      crowdc_diag_error(S->diag, &h->loc, "'%s' does not give a value",
+                        Q(q, h->u.name.p, h->u.name.len));
+      return 0;
+    }
+    crowdc_diag_error(S->diag, &h->loc, "unknown function '%s'%s",
+                      Q(q, h->u.name.p, h->u.name.len),
+                      crowdc_diag_hint(hint, sizeof hint, h->u.name.p, h->u.name.len,
+                                       crowdc_builtin_names(), crowdc_nbuiltins));
+    return 0;
+  }
+  const crowdc_builtin *b = &crowdc_builtins[bi];
+  int nargs = (int)e->u.seq.n - 1;
+  if (nargs < b->minargs || (b->maxargs >= 0 && nargs > b->maxargs)) {
+    char want[64];
+    if (b->minargs == b->maxargs)
+      snprintf(want, sizeof want, "%d argument%s", b->minargs, b->minargs == 1 ? "" : "s");
+    else if (b->maxargs < 0)
+      snprintf(want, sizeof want, "at least %d argument%s", b->minargs,
+               b->minargs == 1 ? "" : "s");
+    else
+      snprintf(want, sizeof want, "%d to %d arguments", b->minargs, b->maxargs);
+    crowdc_diag_error(S->diag, &e->loc, "'%s' takes %s, got %d", b->name, want, nargs);
+  }
+  e->aux = bi;
+  for (int i = 0; i < nargs; i++) {
+    crowdc_node *arg = e->u.seq.items[i + 1];
+    char got = crowdc_sema_expr(S, arg);
+    char want = crowdc_builtin_argtype(b, i);
+    if (got && !crowdc_sema_type_ok(want, got))
+      crowdc_diag_error(S->diag, &arg->loc, "argument %d of '%s' must be %s, got %s", i + 1,
+                        b->name, crowdc_sema_type_name(want),
+                        arg->kind == CROWDC_N_LIST ? crowdc_sema_type_name(got)
+                                                   : crowdc_ast_kind_name(arg->kind));
+  }
+  return b->rettype;
+}
+
+/* Check an expression; its type letter (i n s a), or 0 after an error. */
+static char crowdc_sema_expr(crowdc_sema_ctx *S, crowdc_node *e)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE];
+  switch (e->kind) {
+  case CROWDC_N_STRING:
+    crowdc_sema_string(S, e);
+    return 's';
+  case CROWDC_N_INT:
+    return 'i';
+  case CROWDC_N_DEC:
+  case CROWDC_N_DURATION:
+    return 'n';
+  case CROWDC_N_PERCENT:
+    crowdc_diag_error(S->diag, &e->loc, "a percentage is not a value here");
+    return 0;
+  case CROWDC_N_KEYWORD:
+    crowdc_diag_error(S->diag, &e->loc, "unexpected keyword ':%s' where a value is expected",
+                      Q(q, e->u.name.p, e->u.name.len));
+    return 0;
+  case CROWDC_N_SYMBOL: {
+    if (crowdc_ast_is(e, CROWDC_N_SYMBOL, "nil"))
+      return 'a';
+    if (crowdc_sema_is_const(e))
+      return 'i';
+    const crowdc_scope_var *v = crowdc_sema_lookup(S, e->u.name.p, e->u.name.len);
+    if (!v) {
+      crowdc_sema_undefined(S, &e->loc, e->u.name.p, e->u.name.len);
+      return 0;
+    }
+    e->aux = v->slot;
+    return 'a';
+  }
+  case CROWDC_N_LIST:
+    return crowdc_sema_call(S, e);
+  case CROWDC_N_VECTOR:
+  case CROWDC_N_MAP:
+    crowdc_diag_error(S->diag, &e->loc, "%s is not a value here (only inside :json)",
+                      crowdc_ast_kind_name(e->kind));
+    return 0;
+  }
+  return 0;
+}
+
+/* Maps: an even number of items, keys strings or keywords. */
+static int crowdc_sema_map_shape(crowdc_sema_ctx *S, const crowdc_node *m)
+{
+  int ok = 1;
+  if (m->u.seq.n % 2) {
+    crowdc_diag_error(S->diag, &m->u.seq.items[m->u.seq.n - 1]->loc,
+                      "a map needs an even number of items (key value ...); this key has no value");
+    ok = 0;
+  }
+  for (size_t i = 0; i + 1 < m->u.seq.n + 1 && i < m->u.seq.n; i += 2) {
+    const crowdc_node *k = m->u.seq.items[i];
+    if (k->kind != CROWDC_N_STRING && k->kind != CROWDC_N_KEYWORD) {
+      crowdc_diag_error(S->diag, &k->loc, "a map key must be a string or a keyword, got %s",
+                        crowdc_ast_kind_name(k->kind));
+      ok = 0;
+    }
+  }
+  return ok;
+}
+
+static void crowdc_sema_json(crowdc_sema_ctx *S, crowdc_node *v)
+{
+  if (v->kind == CROWDC_N_VECTOR) {
+    for (size_t i = 0; i < v->u.seq.n; i++)
+      crowdc_sema_json(S, v->u.seq.items[i]);
+    return;
+  }
+  if (v->kind != CROWDC_N_MAP) {
+    crowdc_sema_expr(S, v);
+    return;
+  }
+  if (!crowdc_sema_map_shape(S, v))
+    return;
+  for (size_t i = 0; i + 1 < v->u.seq.n; i += 2) {
+    crowdc_node *k = v->u.seq.items[i];
+    if (k->kind == CROWDC_N_STRING && !crowdc_ast_plain_string(k))
+      crowdc_diag_error(S->diag, &k->loc, "a JSON key must be a plain string or a keyword");
+    crowdc_sema_json(S, v->u.seq.items[i + 1]);
+  }
+}
+
+/* :headers, :query, :form: a map of string or keyword keys to values. */
+static void crowdc_sema_pairs(crowdc_sema_ctx *S, const char *opt, crowdc_node *m, int strings)
+{
+  if (m->kind != CROWDC_N_MAP) {
+    crowdc_diag_error(S->diag, &m->loc, "':%s' takes a map such as {\"key\" \"value\"}, got %s",
+                      opt, crowdc_ast_kind_name(m->kind));
+    return;
+  }
+  if (!crowdc_sema_map_shape(S, m))
+    return;
+  for (size_t i = 0; i + 1 < m->u.seq.n; i += 2) {
+    crowdc_node *k = m->u.seq.items[i], *v = m->u.seq.items[i + 1];
+    if (k->kind == CROWDC_N_STRING)
+      crowdc_sema_string(S, k);
+    char t = crowdc_sema_expr(S, v);
+    if (t && strings && !crowdc_sema_type_ok('s', t))
+      crowdc_diag_error(S->diag, &v->loc, "a header value must be a string, got %s",
+                        v->kind == CROWDC_N_LIST ? crowdc_sema_type_name(t)
+                                                 : crowdc_ast_kind_name(v->kind));
+  }
+}
+
+/* ---- statements ------------------------------------------------------- */
+
+/* (let VAR EXPR): check, then define VAR for what follows. */
+static int crowdc_sema_let(crowdc_sema_ctx *S, crowdc_node *form, crowdc_stmt *st)
+{
+  if (form->u.seq.n != 3) {
+    crowdc_diag_error(S->diag, &form->loc, "'let' takes a name and a value: (let name value)");
+    return -1;
+  }
+  crowdc_node *sym = form->u.seq.items[1];
+  if (sym->kind != CROWDC_N_SYMBOL) {
+    crowdc_diag_error(S->diag, &sym->loc, "expected a variable name after 'let', got %s",
+                      crowdc_ast_kind_name(sym->kind));
+    return -1;
+  }
+  if (crowdc_sema_is_const(sym)) {
+    crowdc_diag_error(S->diag, &sym->loc, "'%.*s' is a constant and cannot be redefined",
+                      (int)sym->u.name.len, sym->u.name.p);
+    return -1;
+  }
+  crowdc_sema_expr(S, form->u.seq.items[2]);
+  int slot = crowdc_sema_slot(S, sym);
+  crowdc_sema_define(S, sym, slot);
+  st->kind = CROWDC_S_LET;
+  st->form = form;
+  st->slot = slot;
+  st->expr = form->u.seq.items[2];
+  return 0;
+}
+
+static const char *const crowdc_sema_req_opts[] = {
+  "name", "headers", "query", "json", "form", "timeout",
+};
+
+static int crowdc_sema_request(crowdc_sema_ctx *S, crowdc_node *form, int method,
+                               crowdc_stmt *st)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE];
+  const char *mname = crowdc_sema_methods[method];
+  crowdc_sema_opts o = { .names = crowdc_sema_req_opts, .n = CROWDC_COUNT(crowdc_sema_req_opts) };
+  crowdc_sema_options(S, form, 1, mname, &o);
+  memset(st, 0, sizeof *st);
+  st->kind = CROWDC_S_REQUEST;
+  st->form = form;
+  crowdc_request *r = &st->req;
+  r->method = method;
+  if (o.nrest == 0) {
+    crowdc_diag_error(S->diag, &form->loc, "'%s' needs a path, as in (%s \"/\")", mname, mname);
+    return -1;
+  }
+  for (size_t i = 1; i < o.nrest; i++)
+    crowdc_diag_error(S->diag, &o.rest[i]->loc,
+                      "unexpected %s: '%s' takes one path, then options such as :name",
+                      crowdc_ast_kind_name(o.rest[i]->kind), mname);
+  crowdc_node *path = (crowdc_node *)o.rest[0];
+  char t = crowdc_sema_expr(S, path);
+  if (t && !crowdc_sema_type_ok('s', t)) {
+    crowdc_diag_error(S->diag, &path->loc, "the path must be a string, got %s",
+                      crowdc_ast_kind_name(path->kind));
+  } else if (path->kind == CROWDC_N_STRING) {
+    const crowdc_strpart *p0 = path->u.str.n ? &path->u.str.parts[0] : NULL;
+    if (!p0 || (!p0->is_var && p0->p[0] != '/' && strncmp(p0->p, "http://", 7) != 0 &&
+                strncmp(p0->p, "https://", 8) != 0))
+      crowdc_diag_error(S->diag, &path->loc,
+                        "the path must start with '/' or be a full http:// or https:// URL");
+  }
+  r->path = path;
+  /* :name */
+  if (o.val[0]) {
+    crowdc_node *v = (crowdc_node *)o.val[0];
+    t = crowdc_sema_expr(S, v);
+    if (t && !crowdc_sema_type_ok('s', t))
+      crowdc_diag_error(S->diag, &v->loc, "':name' must be a string, got %s",
+                        crowdc_ast_kind_name(v->kind));
+    r->name = v;
+  }
+  if (o.val[1]) {
+    crowdc_sema_pairs(S, "headers", (crowdc_node *)o.val[1], 1);
+    r->headers = o.val[1];
+  }
+  if (o.val[2]) {
+    crowdc_sema_pairs(S, "query", (crowdc_node *)o.val[2], 0);
+    r->query = o.val[2];
+  }
+  if (o.val[3]) {
+    crowdc_sema_json(S, (crowdc_node *)o.val[3]);
+    r->json = o.val[3];
+  }
+  if (o.val[4]) {
+    crowdc_sema_pairs(S, "form", (crowdc_node *)o.val[4], 0);
+    r->form = o.val[4];
+  }
+  if (o.val[3] && o.val[4]) {
+    crowdc_diag_error(S->diag, &o.kw[4]->loc, "':form' and ':json' cannot both be given");
+    crowdc_diag_note(S->diag, &o.kw[3]->loc, "':json' is here");
+  }
+  if (o.val[5]) {
+    const crowdc_node *v = o.val[5];
+    if (!crowdc_sema_is_number(v) || crowdc_sema_number(v) <= 0)
+      crowdc_diag_error(S->diag, &v->loc, "':timeout' must be a positive duration such as 5s");
+    r->timeout = v;
+  }
+  (void)q;
+  return 0;
+}
+
+/* ---- tasks and users -------------------------------------------------- */
+
+static const char *const crowdc_sema_task_opts[] = { "weight" };
+
+static void crowdc_sema_task(crowdc_sema_ctx *S, crowdc_node *form, crowdc_task *t)
+{
+  memset(t, 0, sizeof *t);
+  t->weight = 1;
+  if (form->u.seq.n < 2 || form->u.seq.items[1]->kind != CROWDC_N_SYMBOL) {
+    const crowdc_node *at = form->u.seq.n < 2 ? form : form->u.seq.items[1];
+    crowdc_diag_error(S->diag, &at->loc, "expected a task name after 'task'");
+    return;
+  }
+  t->name = form->u.seq.items[1];
+  crowdc_sema_opts o = { .names = crowdc_sema_task_opts, .n = 1 };
+  crowdc_sema_options(S, form, 2, "task", &o);
+  if (o.val[0]) {
+    const crowdc_node *w = o.val[0];
+    if (w->kind != CROWDC_N_INT || w->u.i < 0 || w->u.i > INT_MAX)
+      crowdc_diag_error(S->diag, &w->loc, "the weight of a task must be a whole number >= 0");
+    else
+      t->weight = (int)w->u.i;
+  }
+  size_t scope_mark = S->nscope;
+  t->stmts = crowdc_arena_alloc(S->arena, (o.nrest + 1) * sizeof *t->stmts);
+  for (size_t i = 0; i < o.nrest && !S->diag->stopped; i++) {
+    crowdc_node *st = (crowdc_node *)o.rest[i];
+    const crowdc_node *h = crowdc_sema_head(st);
+    int m = -1;
+    for (int k = 0; h && k < CROWDC_NMETHODS; k++)
+      if (crowdc_ast_is(h, CROWDC_N_SYMBOL, crowdc_sema_methods[k]))
+        m = k;
+    int rc = -1;
+    if (m >= 0)
+      rc = crowdc_sema_request(S, st, m, &t->stmts[t->nstmts]);
+    else if (h && crowdc_ast_is(h, CROWDC_N_SYMBOL, "let"))
+      rc = crowdc_sema_let(S, st, &t->stmts[t->nstmts]);
+    else
+      crowdc_sema_unknown_form(S, st, "(get \"/\")", crowdc_sema_task_forms,
+                               CROWDC_COUNT(crowdc_sema_task_forms));
+    if (rc == 0)
+      t->nstmts++;
+  }
+  S->nscope = scope_mark;
+}
+
+/* :wait (between A B) and friends. */
+static void crowdc_sema_wait(crowdc_sema_ctx *S, const crowdc_node *w, crowdc_user *u)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE], hint[128];
+  const crowdc_node *h = crowdc_sema_head(w);
+  if (!h) {
+    crowdc_diag_error(S->diag, &w->loc,
+                      "':wait' takes a wait function such as (between 1s 3s), got %s",
+                      crowdc_ast_kind_name(w->kind));
+    return;
+  }
+  int kind = -1;
+  for (size_t k = 0; k < CROWDC_COUNT(crowdc_sema_waits); k++)
+    if (crowdc_ast_is(h, CROWDC_N_SYMBOL, crowdc_sema_waits[k]))
+      kind = (int)k;
+  if (kind < 0) {
+    crowdc_diag_error(S->diag, &h->loc, "unknown wait function '%s'%s",
+                      Q(q, h->u.name.p, h->u.name.len),
+                      crowdc_diag_hint(hint, sizeof hint, h->u.name.p, h->u.name.len,
+                                       crowdc_sema_waits, CROWDC_COUNT(crowdc_sema_waits)));
+    return;
+  }
+  static const crowdc_wait kinds[] = {
+    CROWDC_WAIT_BETWEEN, CROWDC_WAIT_CONSTANT, CROWDC_WAIT_PACING, CROWDC_WAIT_THROUGHPUT,
+  };
+  const char *name = crowdc_sema_waits[kind];
+  size_t want = kind == 0 ? 2 : 1;
+  size_t nargs = w->u.seq.n - 1;
+  if (nargs != want) {
+    crowdc_diag_error(S->diag, &w->loc, "'%s' takes %zu argument%s, got %zu", name, want,
+                      want == 1 ? "" : "s", nargs);
+    return;
+  }
+  double v[2] = { 0, 0 };
+  for (size_t i = 0; i < nargs; i++) {
+    const crowdc_node *a = w->u.seq.items[i + 1];
+    if (kinds[kind] == CROWDC_WAIT_THROUGHPUT) {
+      if ((a->kind != CROWDC_N_INT && a->kind != CROWDC_N_DEC) || crowdc_sema_number(a) <= 0) {
+        crowdc_diag_error(S->diag, &a->loc,
+                          "'constant-throughput' takes a positive number of tasks per second");
+        return;
+      }
+    } else if (!crowdc_sema_is_number(a)) {
+      crowdc_diag_error(S->diag, &a->loc,
+                        "'%s' takes durations such as 500ms or 2s (or seconds), got %s", name,
+                        crowdc_ast_kind_name(a->kind));
+      return;
+    } else if (crowdc_sema_number(a) < 0) {
+      crowdc_diag_error(S->diag, &a->loc, "a wait time cannot be negative");
+      return;
+    }
+    v[i] = crowdc_sema_number(a);
+  }
+  if (kinds[kind] == CROWDC_WAIT_BETWEEN && v[0] > v[1]) {
+    crowdc_diag_error(S->diag, &w->loc,
+                      "the first bound of 'between' must not be greater than the second");
+    return;
+  }
+  u->wait = kinds[kind];
+  u->wait_a = v[0];
+  u->wait_b = kinds[kind] == CROWDC_WAIT_BETWEEN ? v[1] : 0;
+}
+
+static const char *const crowdc_sema_user_opts[] = { "weight", "wait" };
+
+static void crowdc_sema_user(crowdc_sema_ctx *S, crowdc_node *form, const crowdc_node *name,
+                             crowdc_user *u)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE];
+  memset(u, 0, sizeof *u);
+  u->name = name;
+  u->weight = 1;
+  S->user = u;
+  S->varcap = 0;
+  S->nscope = 0;
+  crowdc_sema_opts o = { .names = crowdc_sema_user_opts, .n = 2 };
+  crowdc_sema_options(S, form, 2, "user", &o);
+  if (o.val[0]) {
+    const crowdc_node *w = o.val[0];
+    if ((w->kind != CROWDC_N_INT && w->kind != CROWDC_N_DEC) || crowdc_sema_number(w) <= 0)
+      crowdc_diag_error(S->diag, &w->loc, "the weight of a user must be a positive number");
+    else
+      u->weight = crowdc_sema_number(w);
+  }
+  if (o.val[1])
+    crowdc_sema_wait(S, o.val[1], u);
+
+  /* User-level lets first: on_start runs them before any task. */
+  u->init = crowdc_arena_alloc(S->arena, (o.nrest + 1) * sizeof *u->init);
+  u->tasks = crowdc_arena_alloc(S->arena, (o.nrest + 1) * sizeof *u->tasks);
+  for (size_t i = 0; i < o.nrest; i++) {
+    crowdc_node *b = (crowdc_node *)o.rest[i];
+    const crowdc_node *h = crowdc_sema_head(b);
+    if (h && crowdc_ast_is(h, CROWDC_N_SYMBOL, "let")) {
+      if (crowdc_sema_let(S, b, &u->init[u->ninit]) == 0)
+        u->ninit++;
+    } else if (!h || !crowdc_ast_is(h, CROWDC_N_SYMBOL, "task")) {
+      crowdc_sema_unknown_form(S, b, "(task ...)", crowdc_sema_user_forms,
+                               CROWDC_COUNT(crowdc_sema_user_forms));
+    }
+  }
+  for (size_t i = 0; i < o.nrest && !S->diag->stopped; i++) {
+    crowdc_node *b = (crowdc_node *)o.rest[i];
+    const crowdc_node *h = crowdc_sema_head(b);
+    if (!h || !crowdc_ast_is(h, CROWDC_N_SYMBOL, "task"))
+      continue;
+    crowdc_task *t = &u->tasks[u->ntasks];
+    crowdc_sema_task(S, b, t);
+    if (!t->name)
+      continue;
+    for (size_t k = 0; k < u->ntasks; k++) {
+      const crowdc_node *prev = u->tasks[k].name;
+      if (prev->u.name.len == t->name->u.name.len &&
+          memcmp(prev->u.name.p, t->name->u.name.p, prev->u.name.len) == 0) {
+        crowdc_diag_error(S->diag, &t->name->loc, "duplicate task '%s' in user '%.*s'",
+                          Q(q, t->name->u.name.p, t->name->u.name.len),
+                          (int)u->name->u.name.len, u->name->u.name.p);
+        crowdc_diag_note(S->diag, &prev->loc, "previous definition is here");
+        break;
+      }
+    }
+    u->ntasks++;
+  }
+  if (u->ntasks == 0)
+    crowdc_diag_error(S->diag, &u->name->loc, "user '%s' has no tasks",
+                      Q(q, u->name->u.name.p, u->name->u.name.len));
+}
+
+/* ---- the file --------------------------------------------------------- */
+
+static void crowdc_sema_scenario(crowdc_sema_ctx *S, crowdc_node *form)
+{
+  static const char *const names[] = { "host" };
+  crowdc_model *m = S->model;
+  if (form->u.seq.n < 2 || form->u.seq.items[1]->kind != CROWDC_N_SYMBOL) {
+    const crowdc_node *at = form->u.seq.n < 2 ? form : form->u.seq.items[1];
+    crowdc_diag_error(S->diag, &at->loc, "expected a scenario name after 'scenario'");
+    return;
+  }
+  m->name = form->u.seq.items[1]->u.name.p;
+  m->namelen = form->u.seq.items[1]->u.name.len;
+  crowdc_sema_opts o = { .names = names, .n = 1 };
+  crowdc_sema_options(S, form, 2, "scenario", &o);
+  for (size_t i = 0; i < o.nrest; i++)
+    crowdc_diag_error(S->diag, &o.rest[i]->loc,
+                      "unexpected %s: 'scenario' takes a name, then options such as :host",
+                      crowdc_ast_kind_name(o.rest[i]->kind));
+  if (o.val[0]) {
+    const crowdc_node *h = o.val[0];
+    const char *p = crowdc_ast_plain_string(h) && h->u.str.n ? h->u.str.parts[0].p : NULL;
+    if (!p || (strncmp(p, "http://", 7) != 0 && strncmp(p, "https://", 8) != 0))
+      crowdc_diag_error(S->diag, &h->loc,
+                        "':host' must be a URL such as \"http://127.0.0.1:8080\"");
+    else
+      m->host = h;
+  }
+}
+
+/* The scenario's default name: the file's base name without .crowd. */
+static void crowdc_sema_default_name(crowdc_model *m, const char *path)
+{
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  size_t len = strlen(base);
+  if (len > 6 && strcmp(base + len - 6, ".crowd") == 0)
+    len -= 6;
+  m->name = base;
+  m->namelen = len;
+}
+
+crowdc_model *crowdc_sema(crowdc_arena *a, crowdc_diag *d, const crowdc_source *src,
+                          const crowdc_node *root)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE];
+  crowdc_sema_ctx S = { .arena = a, .diag = d };
+  crowdc_model *m = crowdc_arena_alloc(a, sizeof *m);
+  S.model = m;
+  m->source = src->name;
+  crowdc_sema_default_name(m, src->name);
+  size_t n = root->u.seq.n;
+  m->users = crowdc_arena_alloc(a, (n + 1) * sizeof *m->users);
+  const crowdc_node *scenario = NULL;
+  for (size_t i = 0; i < n && !d->stopped; i++) {
+    crowdc_node *f = root->u.seq.items[i];
+    const crowdc_node *h = crowdc_sema_head(f);
+    if (h && crowdc_ast_is(h, CROWDC_N_SYMBOL, "scenario")) {
+      if (scenario) {
+        crowdc_diag_error(d, &h->loc, "only one 'scenario' form is allowed");
+        crowdc_diag_note(d, &scenario->loc, "the first one is here");
+        continue;
+      }
+      scenario = h;
+      crowdc_sema_scenario(&S, f);
+    } else if (h && crowdc_ast_is(h, CROWDC_N_SYMBOL, "user")) {
+      if (f->u.seq.n < 2 || f->u.seq.items[1]->kind != CROWDC_N_SYMBOL) {
+        const crowdc_node *at = f->u.seq.n < 2 ? f : f->u.seq.items[1];
+        crowdc_diag_error(d, &at->loc, "expected a user class name after 'user'");
+        continue;
+      }
+      const crowdc_node *name = f->u.seq.items[1];
+      for (size_t k = 0; k < m->nusers; k++) {
+        const crowdc_node *prev = m->users[k].name;
+        if (prev->u.name.len == name->u.name.len &&
+            memcmp(prev->u.name.p, name->u.name.p, prev->u.name.len) == 0) {
+          crowdc_diag_error(d, &name->loc, "duplicate user '%s'",
+                            Q(q, name->u.name.p, name->u.name.len));
+          crowdc_diag_note(d, &prev->loc, "previous definition is here");
+          break;
+        }
+      }
+      crowdc_user *u = &m->users[m->nusers++];
+      crowdc_sema_user(&S, f, name, u);
+    } else {
+      crowdc_sema_unknown_form(&S, f, "(user ...)", crowdc_sema_top_forms,
+                               CROWDC_COUNT(crowdc_sema_top_forms));
+    }
+  }
+  if (m->nusers == 0 && !d->stopped)
+    crowdc_diag_error(d, NULL, "no user classes: a scenario needs at least one (user ...)");
+  return m;
+}

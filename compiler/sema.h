@@ -1,0 +1,78 @@
+/* sema.h — the checks, and the scenario model they produce for codegen.
+ *
+ * Ownership: the model lives in the compilation's arena and points into
+ * the AST (expressions stay AST nodes; sema sets their `aux` fields).
+ */
+#ifndef CROWDC_SEMA_H
+#define CROWDC_SEMA_H
+
+#include <stddef.h>
+
+#include "compiler/arena.h"
+#include "compiler/ast.h"
+#include "compiler/diag.h"
+
+/* Request methods, in crowd.h's crowd_method order. */
+enum { CROWDC_NMETHODS = 7 };
+extern const char *const crowdc_sema_methods[CROWDC_NMETHODS]; /* "get", "post", ... */
+
+/* Wait kinds, in crowd.h's crowd_wait_kind order. */
+typedef enum crowdc_wait {
+  CROWDC_WAIT_NONE = 0, CROWDC_WAIT_CONSTANT, CROWDC_WAIT_BETWEEN, CROWDC_WAIT_PACING,
+  CROWDC_WAIT_THROUGHPUT
+} crowdc_wait;
+
+typedef struct crowdc_request {
+  int method;                   /* index into crowdc_sema_methods */
+  const crowdc_node *path;      /* string expression */
+  const crowdc_node *name;      /* or NULL, as are the others */
+  const crowdc_node *headers, *query, *form; /* maps */
+  const crowdc_node *json;      /* a value: map, vector or expression */
+  const crowdc_node *timeout;   /* a number of seconds */
+} crowdc_request;
+
+typedef enum crowdc_stmt_kind { CROWDC_S_LET, CROWDC_S_REQUEST } crowdc_stmt_kind;
+
+typedef struct crowdc_stmt {
+  crowdc_stmt_kind kind;
+  const crowdc_node *form;
+  int slot;                 /* LET: the variable's slot */
+  const crowdc_node *expr;  /* LET: its value */
+  crowdc_request req;       /* REQUEST */
+} crowdc_stmt;
+
+typedef struct crowdc_task {
+  const crowdc_node *name;  /* symbol */
+  int weight;
+  crowdc_stmt *stmts;
+  size_t nstmts;
+} crowdc_task;
+
+typedef struct crowdc_user {
+  const crowdc_node *name;  /* symbol */
+  double weight;
+  crowdc_wait wait;
+  double wait_a, wait_b;
+  crowdc_stmt *init;        /* user-level lets, run by on_start */
+  size_t ninit;
+  crowdc_task *tasks;
+  size_t ntasks;
+  const crowdc_node **vars; /* a symbol naming each slot */
+  size_t nvars;
+} crowdc_user;
+
+typedef struct crowdc_model {
+  const char *source;       /* the file name, as given */
+  const char *name;         /* the scenario's name */
+  size_t namelen;
+  const crowdc_node *host;  /* plain string, or NULL */
+  crowdc_user *users;
+  size_t nusers;
+} crowdc_model;
+
+/* Check a parsed file; the model, even when errors were reported (the
+ * caller looks at the diag's count before generating code). */
+crowdc_model *crowdc_sema(crowdc_arena *a, crowdc_diag *d, const crowdc_source *src,
+                          const crowdc_node *root);
+
+#endif
