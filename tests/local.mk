@@ -13,3 +13,7 @@ tests_unit_check_histogram_LDADD = libcrowd.a $(CHECK_LIBS) -lm
 tests_unit_check_stats_SOURCES = tests/unit/check_stats.c
 tests_unit_check_stats_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_stats_LDADD = libcrowd.a $(CHECK_LIBS) -lm
+
+# The demo server's smoke test; tests/e2e/lib.sh is the e2e tests' library.
+TESTS += tests/e2e/demo_server.sh
+EXTRA_DIST += tests/e2e/demo_server.sh tests/e2e/lib.sh
