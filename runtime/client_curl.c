@@ -67,10 +67,9 @@ static void sock_cb_io(struct ev_loop *loop, ev_io *w, int revents)
   CURLMcode rc = curl_multi_socket_action(e->multi, s->fd, action, &e->running);
   if (rc != CURLM_OK)
     crowd_log(CROWD_LOG_ERROR, "crowd.http", "curl_multi_socket_action: %s", curl_multi_strerror(rc));
-  /* s may be freed by now: use only e */
+  /* s may be freed by now: use only e.  The timer is left to curl's
+   * TIMERFUNCTION: a finished transfer may have started the next one. */
   check_multi_info(e);
-  if (e->running <= 0)
-    ev_timer_stop(e->loop, &e->timer);
 }
 
 static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
