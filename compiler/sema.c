@@ -465,8 +465,8 @@ static int crowdc_sema_request(crowdc_sema_ctx *S, crowdc_node *form, int method
   }
   for (size_t i = 1; i < o.nrest; i++)
     crowdc_diag_error(S->diag, &o.rest[i]->loc,
-                      "unexpected %s: '%s' takes one path, then options such as :name",
-                      crowdc_ast_kind_name(o.rest[i]->kind), mname);
+                      "extra argument to '%s': it takes one path, then options such as :name",
+                      mname);
   crowdc_node *path = (crowdc_node *)o.rest[0];
   char t = crowdc_sema_expr(S, path);
   if (t && !crowdc_sema_type_ok('s', t)) {
@@ -710,8 +710,7 @@ static void crowdc_sema_scenario(crowdc_sema_ctx *S, crowdc_node *form)
   crowdc_sema_options(S, form, 2, "scenario", &o);
   for (size_t i = 0; i < o.nrest; i++)
     crowdc_diag_error(S->diag, &o.rest[i]->loc,
-                      "unexpected %s: 'scenario' takes a name, then options such as :host",
-                      crowdc_ast_kind_name(o.rest[i]->kind));
+                      "extra argument to 'scenario': it takes a name, then options such as :host");
   if (o.val[0]) {
     const crowdc_node *h = o.val[0];
     const char *p = crowdc_ast_plain_string(h) && h->u.str.n ? h->u.str.parts[0].p : NULL;
@@ -782,7 +781,8 @@ crowdc_model *crowdc_sema(crowdc_arena *a, crowdc_diag *d, const crowdc_source *
                                CROWDC_COUNT(crowdc_sema_top_forms));
     }
   }
-  if (m->nusers == 0 && !d->stopped)
+  /* Not after other errors: a misspelt (user ...) already said it all. */
+  if (m->nusers == 0 && d->nerrors == 0)
     crowdc_diag_error(d, NULL, "no user classes: a scenario needs at least one (user ...)");
   return m;
 }

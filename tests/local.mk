@@ -18,6 +18,33 @@ tests_unit_check_stats_LDADD = libcrowd.a $(CHECK_LIBS) -lm
 TESTS += tests/e2e/demo_server.sh
 EXTRA_DIST += tests/e2e/demo_server.sh tests/e2e/lib.sh
 
+# The compiler: scanner, parser and diagnostics unit tests; golden tests
+# (tests/compile/{ok,fail}); every ```crowd block of doc/ and every example.
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_lexer tests/unit/check_parser tests/unit/check_diag
+endif
+tests_unit_check_lexer_SOURCES = tests/unit/check_lexer.c
+tests_unit_check_lexer_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_lexer_LDADD = libcrowdc.a $(CHECK_LIBS) -lm
+tests_unit_check_parser_SOURCES = tests/unit/check_parser.c
+tests_unit_check_parser_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_parser_LDADD = libcrowdc.a $(CHECK_LIBS) -lm
+tests_unit_check_diag_SOURCES = tests/unit/check_diag.c
+tests_unit_check_diag_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_diag_LDADD = libcrowdc.a $(CHECK_LIBS) -lm
+TESTS += tests/compile/golden.sh tests/compile/doc-examples.sh
+EXTRA_DIST += tests/compile/golden.sh tests/compile/doc-examples.sh \
+	$(wildcard $(srcdir)/tests/compile/ok/*.crowd) \
+	$(wildcard $(srcdir)/tests/compile/fail/*.crowd) \
+	$(wildcard $(srcdir)/tests/compile/fail/*.err)
+
+# Rewrite tests/compile/fail/*.err from what crowdc prints now (review the
+# diff before committing it).
+update-golden: crowdc$(EXEEXT)
+	UPDATE_GOLDEN=1 top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	  CROWDC='$(abs_top_builddir)/crowdc' $(SHELL) $(srcdir)/tests/compile/golden.sh
+.PHONY: update-golden
+
 # Unit tests of the runtime: the command line, and request building, JSON
 # bodies, values and built-ins.
 if HAVE_CHECK
