@@ -116,6 +116,7 @@ static void runner_finish(crowd_runner *r)
 {
   r->phase = CROWD_RUNNER_STOPPED;
   ev_timer_stop(r->loop, &r->stop_timer);
+  ev_timer_stop(r->loop, &r->stats_timer); /* no periodic table after the end */
   ev_break(r->loop, EVBREAK_ALL);
 }
 
@@ -187,6 +188,14 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
   runner_stop(r);
 }
 
+/* Locust sizes the name column from the terminal (stdout) and again on
+ * SIGWINCH. */
+static void winch_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+  crowd_runner *r = w->data;
+  crowd_stats_set_name_width(r->stats, crowd_stats_term_name_width(1));
+}
+
 static void stats_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
   crowd_runner *r = w->data;
@@ -214,6 +223,7 @@ static int runner_init(crowd_runner *r)
   r->stats = crowd_stats_new(crowd_clock_wall());
   if (r->stats == NULL)
     return -1;
+  crowd_stats_set_name_width(r->stats, crowd_stats_term_name_width(1));
   r->engine = r->client->engine_new(r->loop);
   if (r->engine == NULL)
     return -1;
@@ -228,6 +238,7 @@ static void runner_free(crowd_runner *r)
   ev_timer_stop(r->loop, &r->stop_timer);
   ev_signal_stop(r->loop, &r->sigint_watcher);
   ev_signal_stop(r->loop, &r->sigterm_watcher);
+  ev_signal_stop(r->loop, &r->winch_watcher);
   for (size_t i = 0; i < r->nusers; i++)
     crowd_user_free(r->users[i]);
   free(r->users);
@@ -250,8 +261,9 @@ static void runner_watchers(crowd_runner *r)
   ev_timer_init(&r->stop_timer, stop_timeout_cb, 0., 0.);
   ev_signal_init(&r->sigint_watcher, signal_cb, SIGINT);
   ev_signal_init(&r->sigterm_watcher, signal_cb, SIGTERM);
+  ev_signal_init(&r->winch_watcher, winch_cb, SIGWINCH);
   r->spawn_timer.data = r->runtime_timer.data = r->stats_timer.data = r->stop_timer.data = r;
-  r->sigint_watcher.data = r->sigterm_watcher.data = r;
+  r->sigint_watcher.data = r->sigterm_watcher.data = r->winch_watcher.data = r;
 }
 
 int crowd_runner_run(const crowd_scenario_desc *sc, const crowd_options *opt, const char *host)
@@ -277,6 +289,7 @@ int crowd_runner_run(const crowd_scenario_desc *sc, const crowd_options *opt, co
 
   ev_signal_start(r.loop, &r.sigint_watcher);
   ev_signal_start(r.loop, &r.sigterm_watcher);
+  ev_signal_start(r.loop, &r.winch_watcher);
   if (!opt->only_summary)
     ev_timer_start(r.loop, &r.stats_timer);
   if (opt->run_time > 0) {

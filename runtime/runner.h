@@ -50,7 +50,7 @@ typedef struct crowd_runner {
   bool in_stop;               /* inside the stop loop */
 
   ev_timer spawn_timer, runtime_timer, stats_timer, stop_timer;
-  ev_signal sigint_watcher, sigterm_watcher;
+  ev_signal sigint_watcher, sigterm_watcher, winch_watcher;
 } crowd_runner;
 
 /* Run the test; returns the process exit code. */
