@@ -56,3 +56,10 @@ tests_unit_check_options_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS
 tests_unit_check_request_SOURCES = tests/unit/check_request.c
 tests_unit_check_request_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_request_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lm
+
+# End-to-end runs of compiled scenarios against the demo server: the numbers
+# reported, failures and exit codes, connection errors, bad flags, signals.
+TESTS += tests/e2e/checkout.sh tests/e2e/failures.sh tests/e2e/unreachable.sh \
+	tests/e2e/options.sh tests/e2e/signals.sh
+EXTRA_DIST += tests/e2e/checkout.sh tests/e2e/failures.sh tests/e2e/unreachable.sh \
+	tests/e2e/options.sh tests/e2e/signals.sh tests/e2e/console.py
