@@ -158,6 +158,9 @@ static void transfer_error(curl_conn *c, CURLcode code, char *out, size_t size)
   case CURLE_OPERATION_TIMEDOUT:
     snprintf(out, size, "Operation timed out after %ld milliseconds", c->timeout_ms);
     return;
+  case CURLE_PARTIAL_FILE: /* "transfer closed with N bytes remaining" */
+    snprintf(out, size, "%s", curl_easy_strerror(code));
+    return;
   default:
     break;
   }

@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,25 @@ static void log_all_spawned(const crowd_runner *r)
   crowd_log(CROWD_LOG_INFO, "crowd.runners", "All users spawned: {%s} (%zu total users)", buf, r->nusers);
 }
 
+/* Room for one more user: the array grows as users spawn, so a large -u
+ * costs nothing up front. */
+static int users_grow(crowd_runner *r)
+{
+  if (r->nusers < r->cap)
+    return 0;
+  size_t cap = r->cap ? r->cap * 2 : 64;
+  if (cap > r->target)
+    cap = r->target;
+  if (cap <= r->nusers || cap > SIZE_MAX / sizeof *r->users)
+    return -1;
+  crowd_user **users = realloc(r->users, cap * sizeof *users);
+  if (users == NULL)
+    return -1;
+  r->users = users;
+  r->cap = cap;
+  return 0;
+}
+
 static void spawn_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
   crowd_runner *r = w->data;
@@ -90,7 +110,7 @@ static void spawn_cb(struct ev_loop *loop, ev_timer *w, int revents)
       r->target = r->nusers;
       break;
     }
-    crowd_user *u = crowd_user_new(r, &r->classes[c], r->host);
+    crowd_user *u = users_grow(r) == 0 ? crowd_user_new(r, &r->classes[c], r->host) : NULL;
     if (u == NULL) {
       crowd_log(CROWD_LOG_ERROR, "crowd.runners", "out of memory: spawning stops at %zu users", r->nusers);
       r->target = r->nusers;
@@ -209,8 +229,7 @@ static int runner_init(crowd_runner *r)
   const crowd_scenario_desc *sc = r->sc;
   r->classes = calloc((size_t)sc->nusers, sizeof *r->classes);
   r->name_order = calloc((size_t)sc->nusers, sizeof *r->name_order);
-  r->users = r->target ? calloc(r->target, sizeof *r->users) : NULL;
-  if (r->classes == NULL || r->name_order == NULL || (r->target && r->users == NULL))
+  if (r->classes == NULL || r->name_order == NULL)
     return -1;
   for (int i = 0; i < sc->nusers; i++) {
     if (crowd_user_class_init(&r->classes[i], &sc->users[i]) != 0)

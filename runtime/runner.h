@@ -42,7 +42,7 @@ typedef struct crowd_runner {
   crowd_user_class *classes;  /* sc->nusers */
   int *name_order;            /* class indexes sorted by name */
   crowd_user **users;
-  size_t nusers, target;
+  size_t nusers, cap, target; /* spawned, allocated, wanted (-u) */
   size_t running;             /* users not stopped yet */
   uint64_t user_errors;
   crowd_runner_phase phase;
