@@ -13,7 +13,7 @@
 #include "compiler/compile.h"
 
 /* Scenarios are small; this bounds memory on a wrong argument. */
-enum { CROWDC_MAX_INPUT = 64 * 1024 * 1024 };
+enum { CROWDC_MAX_INPUT = 16 * 1024 * 1024 };
 
 static void crowdc_usage(FILE *out)
 {

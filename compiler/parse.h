@@ -24,6 +24,7 @@ typedef struct crowdc_lexstate {
   int depth;    /* open brackets */
   struct { char open; crowdc_loc loc; } stack[CROWDC_MAX_DEPTH];
   crowdc_loc eof; /* just after the last non-blank line's end */
+  int truncated;  /* the source holds a NUL byte: scanning stops there */
 } crowdc_lexstate;
 
 typedef struct crowdc_lexer crowdc_lexer;

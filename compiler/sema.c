@@ -23,11 +23,6 @@ static const char *const crowdc_sema_waits[] = {
 
 #define CROWDC_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-typedef struct crowdc_scope_var {
-  const char *p;
-  size_t len;
-  int slot;
-} crowdc_scope_var;
 
 typedef struct crowdc_sema_ctx {
   crowdc_arena *arena;
@@ -35,7 +30,12 @@ typedef struct crowdc_sema_ctx {
   crowdc_model *model;
   crowdc_user *user;          /* the user class being checked */
   size_t varcap;
-  crowdc_scope_var *scope;    /* visible variables, innermost last */
+  /* The user's variables by name (slot + 1, 0 = empty; open addressing),
+   * so that scenarios with thousands of variables stay linear. */
+  int *htab;
+  size_t hcap;
+  unsigned char *visible;     /* per slot: defined before this point */
+  int *scope;                 /* visible slots, in the order defined */
   size_t nscope, scopecap;
 } crowdc_sema_ctx;
 
@@ -175,23 +175,95 @@ static void crowdc_sema_options(crowdc_sema_ctx *S, const crowdc_node *form, siz
 
 /* ---- variables and expressions ----------------------------------------- */
 
-static const crowdc_scope_var *crowdc_sema_lookup(crowdc_sema_ctx *S, const char *p, size_t len)
+static uint32_t crowdc_sema_hash(const char *p, size_t len)
 {
-  for (size_t i = S->nscope; i-- > 0;)
-    if (S->scope[i].len == len && memcmp(S->scope[i].p, p, len) == 0)
-      return &S->scope[i];
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (size_t i = 0; i < len; i++)
+    h = (h ^ (unsigned char)p[i]) * 16777619u;
+  return h;
+}
+
+/* A set of names (symbol nodes), to find duplicates in linear time. */
+typedef struct crowdc_nameset {
+  const crowdc_node **tab;
+  size_t cap, n;
+} crowdc_nameset;
+
+static void crowdc_nameset_put(crowdc_nameset *set, const crowdc_node *sym)
+{
+  size_t mask = set->cap - 1;
+  size_t i = crowdc_sema_hash(sym->u.name.p, sym->u.name.len) & mask;
+  while (set->tab[i])
+    i = (i + 1) & mask;
+  set->tab[i] = sym;
+}
+
+/* The node already in the set with sym's name; else add sym, NULL. */
+static const crowdc_node *crowdc_nameset_add(crowdc_arena *a, crowdc_nameset *set,
+                                             const crowdc_node *sym)
+{
+  if (set->cap) {
+    size_t mask = set->cap - 1;
+    for (size_t i = crowdc_sema_hash(sym->u.name.p, sym->u.name.len) & mask; set->tab[i];
+         i = (i + 1) & mask) {
+      const crowdc_node *o = set->tab[i];
+      if (o->u.name.len == sym->u.name.len && memcmp(o->u.name.p, sym->u.name.p, o->u.name.len) == 0)
+        return o;
+    }
+  }
+  if ((set->n + 1) * 2 > set->cap) {
+    const crowdc_node **old = set->tab;
+    size_t oldcap = set->cap;
+    set->cap = set->cap ? set->cap * 2 : 16;
+    set->tab = crowdc_arena_alloc(a, set->cap * sizeof *set->tab);
+    for (size_t i = 0; i < oldcap; i++)
+      if (old[i])
+        crowdc_nameset_put(set, old[i]);
+  }
+  crowdc_nameset_put(set, sym);
+  set->n++;
   return NULL;
+}
+
+static int crowdc_sema_find_slot(const crowdc_sema_ctx *S, const char *p, size_t len)
+{
+  if (!S->hcap)
+    return -1;
+  size_t mask = S->hcap - 1;
+  for (size_t i = crowdc_sema_hash(p, len) & mask; S->htab[i]; i = (i + 1) & mask) {
+    const crowdc_node *v = S->user->vars[S->htab[i] - 1];
+    if (v->u.name.len == len && memcmp(v->u.name.p, p, len) == 0)
+      return S->htab[i] - 1;
+  }
+  return -1;
+}
+
+static void crowdc_sema_hash_insert(crowdc_sema_ctx *S, int slot)
+{
+  const crowdc_node *v = S->user->vars[slot];
+  size_t mask = S->hcap - 1;
+  size_t i = crowdc_sema_hash(v->u.name.p, v->u.name.len) & mask;
+  while (S->htab[i])
+    i = (i + 1) & mask;
+  S->htab[i] = slot + 1;
+}
+
+/* The slot of a visible variable, or -1. */
+static int crowdc_sema_lookup(crowdc_sema_ctx *S, const char *p, size_t len)
+{
+  int slot = crowdc_sema_find_slot(S, p, len);
+  return slot >= 0 && S->visible[slot] ? slot : -1;
 }
 
 static void crowdc_sema_undefined(crowdc_sema_ctx *S, const crowdc_loc *loc, const char *p,
                                   size_t len)
 {
   char q[CROWDC_DIAG_QUOTE_SIZE], hint[128];
-  /* Candidates: the visible variables (a bounded number of them). */
-  const char *cands[64];
+  /* Candidates: the most recently defined visible variables. */
+  const char *cands[256];
   size_t n = 0;
-  for (size_t i = S->nscope; i-- > 0 && n < 64;)
-    cands[n++] = S->scope[i].p;
+  for (size_t i = S->nscope; i-- > 0 && n < 256;)
+    cands[n++] = S->user->vars[S->scope[i]]->u.name.p;
   crowdc_diag_error(S->diag, loc, "undefined variable '%s'%s", Q(q, p, len),
                     crowdc_diag_hint(hint, sizeof hint, p, len, cands, n));
 }
@@ -200,22 +272,45 @@ static void crowdc_sema_undefined(crowdc_sema_ctx *S, const crowdc_loc *loc, con
 static int crowdc_sema_slot(crowdc_sema_ctx *S, const crowdc_node *sym)
 {
   crowdc_user *u = S->user;
-  for (size_t i = 0; i < u->nvars; i++)
-    if (u->vars[i]->u.name.len == sym->u.name.len &&
-        memcmp(u->vars[i]->u.name.p, sym->u.name.p, sym->u.name.len) == 0)
-      return (int)i;
+  int slot = crowdc_sema_find_slot(S, sym->u.name.p, sym->u.name.len);
+  if (slot >= 0)
+    return slot;
+  size_t cap = S->varcap;
   u->vars = crowdc_arena_grow(S->arena, u->vars, u->nvars, &S->varcap, sizeof *u->vars);
+  if (S->varcap != cap) {
+    unsigned char *vis = crowdc_arena_alloc(S->arena, S->varcap);
+    if (u->nvars)
+      memcpy(vis, S->visible, u->nvars);
+    S->visible = vis;
+  }
   u->vars[u->nvars] = sym;
-  return (int)u->nvars++;
+  S->visible[u->nvars] = 0;
+  slot = (int)u->nvars++;
+  if (u->nvars * 2 > S->hcap) {
+    S->hcap = S->hcap ? S->hcap * 2 : 64;
+    S->htab = crowdc_arena_alloc(S->arena, S->hcap * sizeof *S->htab);
+    for (size_t i = 0; i < u->nvars; i++)
+      crowdc_sema_hash_insert(S, (int)i);
+  } else {
+    crowdc_sema_hash_insert(S, slot);
+  }
+  return slot;
 }
 
-static void crowdc_sema_define(crowdc_sema_ctx *S, const crowdc_node *sym, int slot)
+static void crowdc_sema_define(crowdc_sema_ctx *S, int slot)
 {
+  if (S->visible[slot])
+    return;
+  S->visible[slot] = 1;
   S->scope = crowdc_arena_grow(S->arena, S->scope, S->nscope, &S->scopecap, sizeof *S->scope);
-  S->scope[S->nscope].p = sym->u.name.p;
-  S->scope[S->nscope].len = sym->u.name.len;
-  S->scope[S->nscope].slot = slot;
-  S->nscope++;
+  S->scope[S->nscope++] = slot;
+}
+
+/* Forget the variables defined since the scope had `mark` entries. */
+static void crowdc_sema_scope_pop(crowdc_sema_ctx *S, size_t mark)
+{
+  while (S->nscope > mark)
+    S->visible[S->scope[--S->nscope]] = 0;
 }
 
 static const char *crowdc_sema_type_name(char t)
@@ -243,9 +338,9 @@ static void crowdc_sema_string(crowdc_sema_ctx *S, crowdc_node *e)
     crowdc_strpart *p = &e->u.str.parts[i];
     if (!p->is_var)
       continue;
-    const crowdc_scope_var *v = crowdc_sema_lookup(S, p->p, p->len);
-    if (v)
-      p->slot = v->slot;
+    int slot = crowdc_sema_lookup(S, p->p, p->len);
+    if (slot >= 0)
+      p->slot = slot;
     else
       crowdc_sema_undefined(S, &p->loc, p->p, p->len);
   }
@@ -331,12 +426,12 @@ static char crowdc_sema_expr(crowdc_sema_ctx *S, crowdc_node *e)
       return 'a';
     if (crowdc_sema_is_const(e))
       return 'i';
-    const crowdc_scope_var *v = crowdc_sema_lookup(S, e->u.name.p, e->u.name.len);
-    if (!v) {
+    int slot = crowdc_sema_lookup(S, e->u.name.p, e->u.name.len);
+    if (slot < 0) {
       crowdc_sema_undefined(S, &e->loc, e->u.name.p, e->u.name.len);
       return 0;
     }
-    e->aux = v->slot;
+    e->aux = slot;
     return 'a';
   }
   case CROWDC_N_LIST:
@@ -435,7 +530,7 @@ static int crowdc_sema_let(crowdc_sema_ctx *S, crowdc_node *form, crowdc_stmt *s
   }
   crowdc_sema_expr(S, form->u.seq.items[2]);
   int slot = crowdc_sema_slot(S, sym);
-  crowdc_sema_define(S, sym, slot);
+  crowdc_sema_define(S, slot);
   st->kind = CROWDC_S_LET;
   st->form = form;
   st->slot = slot;
@@ -562,7 +657,7 @@ static void crowdc_sema_task(crowdc_sema_ctx *S, crowdc_node *form, crowdc_task 
     if (rc == 0)
       t->nstmts++;
   }
-  S->nscope = scope_mark;
+  crowdc_sema_scope_pop(S, scope_mark);
 }
 
 /* :wait (between A B) and friends. */
@@ -640,6 +735,9 @@ static void crowdc_sema_user(crowdc_sema_ctx *S, crowdc_node *form, const crowdc
   S->user = u;
   S->varcap = 0;
   S->nscope = 0;
+  S->hcap = 0;
+  S->htab = NULL;
+  S->visible = NULL;
   crowdc_sema_opts o = { .names = crowdc_sema_user_opts, .n = 2 };
   crowdc_sema_options(S, form, 2, "user", &o);
   if (o.val[0]) {
@@ -666,6 +764,7 @@ static void crowdc_sema_user(crowdc_sema_ctx *S, crowdc_node *form, const crowdc
                                CROWDC_COUNT(crowdc_sema_user_forms));
     }
   }
+  crowdc_nameset tasknames = { 0 };
   for (size_t i = 0; i < o.nrest && !S->diag->stopped; i++) {
     crowdc_node *b = (crowdc_node *)o.rest[i];
     const crowdc_node *h = crowdc_sema_head(b);
@@ -675,16 +774,13 @@ static void crowdc_sema_user(crowdc_sema_ctx *S, crowdc_node *form, const crowdc
     crowdc_sema_task(S, b, t);
     if (!t->name)
       continue;
-    for (size_t k = 0; k < u->ntasks; k++) {
-      const crowdc_node *prev = u->tasks[k].name;
-      if (prev->u.name.len == t->name->u.name.len &&
-          memcmp(prev->u.name.p, t->name->u.name.p, prev->u.name.len) == 0) {
-        crowdc_diag_error(S->diag, &t->name->loc, "duplicate task '%s' in user '%.*s'",
-                          Q(q, t->name->u.name.p, t->name->u.name.len),
-                          (int)u->name->u.name.len, u->name->u.name.p);
-        crowdc_diag_note(S->diag, &prev->loc, "previous definition is here");
-        break;
-      }
+    const crowdc_node *prev = crowdc_nameset_add(S->arena, &tasknames, t->name);
+    if (prev) {
+      char q2[CROWDC_DIAG_QUOTE_SIZE];
+      crowdc_diag_error(S->diag, &t->name->loc, "duplicate task '%s' in user '%s'",
+                        Q(q, t->name->u.name.p, t->name->u.name.len),
+                        Q(q2, u->name->u.name.p, u->name->u.name.len));
+      crowdc_diag_note(S->diag, &prev->loc, "previous definition is here");
     }
     u->ntasks++;
   }
@@ -746,6 +842,7 @@ crowdc_model *crowdc_sema(crowdc_arena *a, crowdc_diag *d, const crowdc_source *
   size_t n = root->u.seq.n;
   m->users = crowdc_arena_alloc(a, (n + 1) * sizeof *m->users);
   const crowdc_node *scenario = NULL;
+  crowdc_nameset usernames = { 0 };
   for (size_t i = 0; i < n && !d->stopped; i++) {
     crowdc_node *f = root->u.seq.items[i];
     const crowdc_node *h = crowdc_sema_head(f);
@@ -764,15 +861,11 @@ crowdc_model *crowdc_sema(crowdc_arena *a, crowdc_diag *d, const crowdc_source *
         continue;
       }
       const crowdc_node *name = f->u.seq.items[1];
-      for (size_t k = 0; k < m->nusers; k++) {
-        const crowdc_node *prev = m->users[k].name;
-        if (prev->u.name.len == name->u.name.len &&
-            memcmp(prev->u.name.p, name->u.name.p, prev->u.name.len) == 0) {
-          crowdc_diag_error(d, &name->loc, "duplicate user '%s'",
-                            Q(q, name->u.name.p, name->u.name.len));
-          crowdc_diag_note(d, &prev->loc, "previous definition is here");
-          break;
-        }
+      const crowdc_node *prev = crowdc_nameset_add(a, &usernames, name);
+      if (prev) {
+        crowdc_diag_error(d, &name->loc, "duplicate user '%s'",
+                          Q(q, name->u.name.p, name->u.name.len));
+        crowdc_diag_note(d, &prev->loc, "previous definition is here");
       }
       crowdc_user *u = &m->users[m->nusers++];
       crowdc_sema_user(&S, f, name, u);
