@@ -193,6 +193,12 @@ static int crowdc_cc_static_missing(const char *cc, const char *libs)
     const char *w = words.v[i];
     if (strncmp(w, "-l", 2) != 0 || !w[2])
       continue;
+    /* pkg-config repeats libraries; look each up once. */
+    size_t k;
+    for (k = 0; k < i && strcmp(words.v[k], w) != 0; k++)
+      ;
+    if (k < i)
+      continue;
     char *archive = crowdc_cc_join("lib", w + 2);
     char *full = crowdc_cc_join(archive, ".a");
     char *flag = crowdc_cc_join("-print-file-name=", full);

@@ -224,7 +224,8 @@ int main(int argc, char **argv)
   } else if (ccrc != 0) {
     /* Generated C that does not compile is a crowdc bug: keep the evidence.
      * (A missing static archive stops before cc runs: nothing to keep.) */
-    fprintf(stderr, "crowdc: note: the generated C is kept in '%s'\n", cpath);
+    fprintf(stderr, "crowdc: note: the generated C is kept in '%s'; if it is at fault, "
+                    "that is a crowdc bug: please report it\n", cpath);
   } else if (unlink(cpath) != 0) {
     fprintf(stderr, "crowdc: warning: cannot remove '%s': %s\n", cpath, strerror(errno));
   }
