@@ -26,6 +26,9 @@ int crowd_buf_add_val(crowd_buf *b, const crowd_val *v);      /* the value as te
 int crowd_buf_add_urlenc(crowd_buf *b, const char *p, size_t len);
 void crowd_buf_free(crowd_buf *b);
 
+/* The most of a response body kept for checks and saves. */
+#define CROWD_BODY_CAP (16u * 1024u * 1024u)
+
 typedef struct crowd_request {
   crowd_method method;
   const char *site;          /* "file:line:col" of the request form */
@@ -44,6 +47,18 @@ typedef struct crowd_request {
   uint64_t response_us;      /* monotonic time from send to the end of the body */
   uint64_t content_length;   /* body bytes received */
   char error[256];           /* empty on success */
+
+  /* The response itself, kept only when a check or a save needs it: the
+   * runtime sets keep_response before start(); the client then fills
+   * resp_headers ("Name: value\0" per header, as received, count in
+   * nresp_headers) and resp_body (the decoded body, at most CROWD_BODY_CAP
+   * bytes; resp_truncated says when more arrived).  The buffers belong to
+   * the request and are reused. */
+  int keep_response;
+  crowd_buf resp_headers;
+  int nresp_headers;
+  crowd_buf resp_body;
+  int resp_truncated;
 
   void *user;                /* the crowd_user that owns it */
 } crowd_request;

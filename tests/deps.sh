@@ -8,6 +8,7 @@ set -euo pipefail
 CROWD_DEBS=(
   gcc make pkg-config autoconf automake flex bison
   libev-dev libcurl4-openssl-dev libcjson-dev libmicrohttpd-dev check
+  libhttp-parser-dev libssl-dev zlib1g-dev
   curl python3
 )
 
