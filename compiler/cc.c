@@ -250,6 +250,11 @@ int crowdc_cc_run(const crowdc_cc_opts *o)
     free(i1);
     free(i2);
     lib = crowdc_cc_join(CROWD_BUILD_TOP, "/libcrowd.a");
+#ifdef CROWD_BUILD_SAN
+    /* A sanitizer build's libcrowd.a needs the same flags at link time;
+     * they also check the generated code (installed crowdc: never). */
+    crowdc_argv_words(&a, CROWD_BUILD_SAN);
+#endif
 #else
     lib = NULL;
 #endif

@@ -95,6 +95,8 @@ static void crowdc_diag_snippet(crowdc_diag *d, const crowdc_loc *loc)
 }
 
 static void crowdc_diag_emit(crowdc_diag *d, const char *kind, const crowdc_loc *loc,
+                             const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+static void crowdc_diag_emit(crowdc_diag *d, const char *kind, const crowdc_loc *loc,
                              const char *fmt, va_list ap)
 {
   const char *name = d->src && d->src->name ? d->src->name : "<input>";

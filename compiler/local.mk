@@ -21,7 +21,10 @@ libcrowdc_a_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCROWD_LIBDIR='"$(libdir)"' \
 	-DCROWD_INCLUDEDIR='"$(includedir)"' \
 	-DCROWD_EXE_LIBS='"$(CROWD_EXE_LIBS)"' \
-	-DCROWD_CURL_STATIC_LIBS='"$(CURL_STATIC_LIBS)"'
+	-DCROWD_CURL_STATIC_LIBS='"$(CURL_STATIC_LIBS)"' \
+	-DCROWD_BUILD_SAN='"$(CROWD_SAN)"'
+# libFuzzer's coverage hooks when configured with --enable-fuzzing.
+libcrowdc_a_CFLAGS = $(AM_CFLAGS) $(CROWD_FUZZ_CFLAGS)
 
 bin_PROGRAMS += crowdc
 crowdc_SOURCES = %D%/main.c

@@ -63,3 +63,20 @@ TESTS += tests/e2e/checkout.sh tests/e2e/failures.sh tests/e2e/unreachable.sh \
 	tests/e2e/options.sh tests/e2e/signals.sh
 EXTRA_DIST += tests/e2e/checkout.sh tests/e2e/failures.sh tests/e2e/unreachable.sh \
 	tests/e2e/options.sh tests/e2e/signals.sh tests/e2e/console.py
+
+# Fuzzing (configure --enable-fuzzing, clang): libFuzzer targets for the
+# scanner+parser and for the whole compiler; smoke.sh runs each for
+# CROWD_FUZZ_SECONDS (skipped in other builds).  See doc/testing.md.
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_parse tests/fuzz/fuzz_compile
+endif
+tests_fuzz_fuzz_parse_SOURCES = tests/fuzz/fuzz_parse.c
+tests_fuzz_fuzz_parse_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_parse_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_parse_LDADD = libcrowdc.a -lm
+tests_fuzz_fuzz_compile_SOURCES = tests/fuzz/fuzz_compile.c
+tests_fuzz_fuzz_compile_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_compile_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_compile_LDADD = libcrowdc.a -lm
+TESTS += tests/fuzz/smoke.sh
+EXTRA_DIST += tests/fuzz/smoke.sh tests/fuzz/corpus.sh tests/fuzz/crowd.dict
