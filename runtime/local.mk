@@ -3,8 +3,11 @@ lib_LIBRARIES += libcrowd.a
 libcrowd_a_SOURCES = \
 	runtime/client.h \
 	runtime/client_curl.c \
+	runtime/client_fast.c \
+	runtime/fast_parse.c runtime/fast_parse.h \
 	runtime/clock.h \
 	runtime/histogram.c runtime/histogram.h \
+	runtime/limits.c runtime/rlimits.h \
 	runtime/log.c runtime/log.h \
 	runtime/main.c \
 	runtime/options.c runtime/options.h \
@@ -16,8 +19,9 @@ libcrowd_a_SOURCES = \
 	runtime/user.c runtime/user.h \
 	runtime/value.c \
 	stdlib/builtins.c
-libcrowd_a_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS)
+libcrowd_a_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(OPENSSL_CFLAGS) $(ZLIB_CFLAGS)
 
-# What an executable links besides libcrowd.a: libev statically, libcurl's
-# stack dynamically (Debian ships no usable static libcurl stack).
-CROWD_EXE_LIBS = -Wl,-Bstatic -lev -Wl,-Bdynamic $(CURL_LIBS) -lm
+# What an executable links besides libcrowd.a: libev and http-parser
+# statically, libcurl's stack, OpenSSL and zlib dynamically (Debian ships no
+# usable static libcurl stack).
+CROWD_EXE_LIBS = -Wl,-Bstatic -lev -lhttp_parser -Wl,-Bdynamic $(CURL_LIBS) $(OPENSSL_LIBS) $(ZLIB_LIBS) -lm

@@ -4,30 +4,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/resource.h>
 
 #include <crowd/crowd.h>
 
 #include "log.h"
 #include "options.h"
+#include "rlimits.h"
 #include "runner.h"
-
-/* Many users need many sockets: raise the soft fd limit to the hard one, as
- * Locust raises it to 10000. */
-static void raise_fd_limit(void)
-{
-  struct rlimit rl;
-  if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-    return;
-  if (rl.rlim_cur >= rl.rlim_max)
-    return;
-  rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 1048576 ? 1048576 : rl.rlim_max;
-  if (want <= rl.rlim_cur)
-    return;
-  rl.rlim_cur = want;
-  if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-    crowd_log(CROWD_LOG_DEBUG, "crowd.main", "could not raise the open file limit");
-}
 
 static int host_ok(const char *h)
 {
@@ -97,6 +80,9 @@ int crowd_main(const crowd_scenario_desc *sc, int argc, char **argv)
 
   if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
     crowd_log(CROWD_LOG_WARNING, "crowd.main", "could not ignore SIGPIPE");
-  raise_fd_limit();
+  /* Open files (raised to the hard limit) and ports for -u users, before
+   * any load is sent. */
+  if (crowd_limits_check(opt.users, host, stderr) != 0)
+    return CROWD_OPT_USAGE;
   return crowd_runner_run(sc, &opt, host);
 }

@@ -80,3 +80,7 @@ tests_fuzz_fuzz_compile_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_compile_LDADD = libcrowdc.a -lm
 TESTS += tests/fuzz/smoke.sh
 EXTRA_DIST += tests/fuzz/smoke.sh tests/fuzz/corpus.sh tests/fuzz/crowd.dict
+
+# Robustness: open-file and ephemeral-port limits checked at start-up.
+TESTS += tests/e2e/limits.sh
+EXTRA_DIST += tests/e2e/limits.sh
