@@ -16,7 +16,7 @@
 #define CROWD_CC "cc"
 #endif
 #ifndef CROWD_EXE_LIBS
-#define CROWD_EXE_LIBS "-Wl,-Bstatic -lev -Wl,-Bdynamic -lcurl -lm"
+#define CROWD_EXE_LIBS "-Wl,-Bstatic -lev -lhttp_parser -Wl,-Bdynamic -lcurl -lssl -lcrypto -lz -lm"
 #endif
 #ifndef CROWD_CURL_STATIC_LIBS
 #define CROWD_CURL_STATIC_LIBS "-lcurl"
@@ -272,6 +272,7 @@ int crowdc_cc_run(const crowdc_cc_opts *o)
   if (o->static_link) {
     crowdc_argv_push(&a, "-static");
     crowdc_argv_push(&a, "-lev");
+    crowdc_argv_push(&a, "-lhttp_parser"); /* the fast client; its TLS and zlib come with curl's */
     crowdc_argv_words(&a, CROWD_CURL_STATIC_LIBS);
     crowdc_argv_push(&a, "-lm");
     crowdc_argv_push(&a, "-pthread");

@@ -466,6 +466,8 @@ static void crowdc_cg_user_desc(crowdc_cg *g, size_t ui, const crowdc_user *u)
     fprintf(g->code, "    .on_start = crowd_on_start_%zu_%s,\n", ui, uid);
   else
     fputs("    .on_start = NULL,\n", g->code);
+  if (u->client == CROWDC_CLIENT_FAST)
+    fputs("    .client = CROWD_CLIENT_FAST,\n", g->code);
   fprintf(g->code, "    .tasks = crowd_tasks_%zu,\n    .ntasks = %zu,\n  },\n", ui, u->ntasks);
 }
 

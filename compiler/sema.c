@@ -17,6 +17,7 @@ static const char *const crowdc_sema_user_forms[] = { "let", "task" };
 static const char *const crowdc_sema_task_forms[] = {
   "let", "get", "post", "put", "patch", "delete", "head", "options",
 };
+static const char *const crowdc_sema_clients[] = { "http", "fast" }; /* crowdc_client order */
 static const char *const crowdc_sema_waits[] = {
   "between", "constant", "constant-pacing", "constant-throughput",
 };
@@ -723,7 +724,40 @@ static void crowdc_sema_wait(crowdc_sema_ctx *S, const crowdc_node *w, crowdc_us
   u->wait_b = kinds[kind] == CROWDC_WAIT_BETWEEN ? v[1] : 0;
 }
 
-static const char *const crowdc_sema_user_opts[] = { "weight", "wait" };
+/* :client http|fast; 0 and *client set, or -1 after an error. */
+static int crowdc_sema_client(crowdc_sema_ctx *S, const crowdc_node *v, crowdc_client *client)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE], hint[128];
+  if (v->kind != CROWDC_N_SYMBOL) {
+    crowdc_diag_error(S->diag, &v->loc, "':client' takes a client name, http or fast, got %s",
+                      crowdc_ast_kind_name(v->kind));
+    return -1;
+  }
+  for (size_t k = 0; k < CROWDC_COUNT(crowdc_sema_clients); k++)
+    if (crowdc_ast_is(v, CROWDC_N_SYMBOL, crowdc_sema_clients[k])) {
+      *client = (crowdc_client)k;
+      return 0;
+    }
+  crowdc_diag_hint(hint, sizeof hint, v->u.name.p, v->u.name.len, crowdc_sema_clients,
+                   CROWDC_COUNT(crowdc_sema_clients));
+  crowdc_diag_error(S->diag, &v->loc, "unknown HTTP client '%s'%s",
+                    Q(q, v->u.name.p, v->u.name.len), hint[0] ? hint : " (use http or fast)");
+  return -1;
+}
+
+/* A feature only the `http` client (libcurl) has, used by the user being
+ * checked: HTTP/2, proxies, digest auth... are refused on `fast` once every
+ * user's client is known (crowdc_sema_check_clients).  Forms that need
+ * libcurl call this with the node to point at. */
+static inline void crowdc_sema_http_only(crowdc_sema_ctx *S, const crowdc_node *at, const char *what)
+{
+  if (S->user && S->user->http_only == NULL) {
+    S->user->http_only = at;
+    S->user->http_only_what = what;
+  }
+}
+
+static const char *const crowdc_sema_user_opts[] = { "weight", "wait", "client" };
 
 static void crowdc_sema_user(crowdc_sema_ctx *S, crowdc_node *form, const crowdc_node *name,
                              crowdc_user *u)
@@ -738,7 +772,7 @@ static void crowdc_sema_user(crowdc_sema_ctx *S, crowdc_node *form, const crowdc
   S->hcap = 0;
   S->htab = NULL;
   S->visible = NULL;
-  crowdc_sema_opts o = { .names = crowdc_sema_user_opts, .n = 2 };
+  crowdc_sema_opts o = { .names = crowdc_sema_user_opts, .n = 3 };
   crowdc_sema_options(S, form, 2, "user", &o);
   if (o.val[0]) {
     const crowdc_node *w = o.val[0];
@@ -749,6 +783,8 @@ static void crowdc_sema_user(crowdc_sema_ctx *S, crowdc_node *form, const crowdc
   }
   if (o.val[1])
     crowdc_sema_wait(S, o.val[1], u);
+  if (o.val[2] && crowdc_sema_client(S, o.val[2], &u->client) == 0)
+    u->client_at = o.val[2];
 
   /* User-level lets first: on_start runs them before any task. */
   u->init = crowdc_arena_alloc(S->arena, (o.nrest + 1) * sizeof *u->init);
@@ -793,7 +829,7 @@ static void crowdc_sema_user(crowdc_sema_ctx *S, crowdc_node *form, const crowdc
 
 static void crowdc_sema_scenario(crowdc_sema_ctx *S, crowdc_node *form)
 {
-  static const char *const names[] = { "host" };
+  static const char *const names[] = { "host", "client" };
   crowdc_model *m = S->model;
   if (form->u.seq.n < 2 || form->u.seq.items[1]->kind != CROWDC_N_SYMBOL) {
     const crowdc_node *at = form->u.seq.n < 2 ? form : form->u.seq.items[1];
@@ -802,8 +838,10 @@ static void crowdc_sema_scenario(crowdc_sema_ctx *S, crowdc_node *form)
   }
   m->name = form->u.seq.items[1]->u.name.p;
   m->namelen = form->u.seq.items[1]->u.name.len;
-  crowdc_sema_opts o = { .names = names, .n = 1 };
+  crowdc_sema_opts o = { .names = names, .n = 2 };
   crowdc_sema_options(S, form, 2, "scenario", &o);
+  if (o.val[1] && crowdc_sema_client(S, o.val[1], &m->client) == 0)
+    m->client_at = o.val[1];
   for (size_t i = 0; i < o.nrest; i++)
     crowdc_diag_error(S->diag, &o.rest[i]->loc,
                       "extra argument to 'scenario': it takes a name, then options such as :host");
@@ -815,6 +853,27 @@ static void crowdc_sema_scenario(crowdc_sema_ctx *S, crowdc_node *form)
                         "':host' must be a URL such as \"http://127.0.0.1:8080\"");
     else
       m->host = h;
+  }
+}
+
+/* Each user runs on its own :client, else the scenario's; a user on `fast`
+ * must not use what only `http` can do. */
+static void crowdc_sema_check_clients(crowdc_sema_ctx *S)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE];
+  crowdc_model *m = S->model;
+  for (size_t i = 0; i < m->nusers; i++) {
+    crowdc_user *u = &m->users[i];
+    if (u->client_at == NULL) {
+      u->client = m->client;
+      u->client_at = m->client_at;
+    }
+    if (u->client != CROWDC_CLIENT_FAST || u->http_only == NULL)
+      continue;
+    crowdc_diag_error(S->diag, &u->http_only->loc,
+                      "%s needs the 'http' client, but user '%s' runs on 'fast'",
+                      u->http_only_what, Q(q, u->name->u.name.p, u->name->u.name.len));
+    crowdc_diag_note(S->diag, &u->client_at->loc, "'fast' is chosen here; use ':client http'");
   }
 }
 
@@ -874,6 +933,7 @@ crowdc_model *crowdc_sema(crowdc_arena *a, crowdc_diag *d, const crowdc_source *
                                CROWDC_COUNT(crowdc_sema_top_forms));
     }
   }
+  crowdc_sema_check_clients(&S);
   /* Not after other errors: a misspelt (user ...) already said it all. */
   if (m->nusers == 0 && d->nerrors == 0)
     crowdc_diag_error(d, NULL, "no user classes: a scenario needs at least one (user ...)");

@@ -22,6 +22,9 @@ typedef enum crowdc_wait {
   CROWDC_WAIT_THROUGHPUT
 } crowdc_wait;
 
+/* HTTP clients, in crowd.h's crowd_client_kind order. */
+typedef enum crowdc_client { CROWDC_CLIENT_HTTP = 0, CROWDC_CLIENT_FAST } crowdc_client;
+
 typedef struct crowdc_request {
   int method;                   /* index into crowdc_sema_methods */
   const crowdc_node *path;      /* string expression */
@@ -59,6 +62,10 @@ typedef struct crowdc_user {
   size_t ntasks;
   const crowdc_node **vars; /* a symbol naming each slot */
   size_t nvars;
+  crowdc_client client;     /* its own :client, else the scenario's */
+  const crowdc_node *client_at; /* the :client value that chose it, or NULL */
+  const crowdc_node *http_only; /* the first use of an http-only feature, or NULL */
+  const char *http_only_what;   /* what that feature is, for the error */
 } crowdc_user;
 
 typedef struct crowdc_model {
@@ -66,6 +73,8 @@ typedef struct crowdc_model {
   const char *name;         /* the scenario's name */
   size_t namelen;
   const crowdc_node *host;  /* plain string, or NULL */
+  crowdc_client client;     /* the scenario's :client (default http) */
+  const crowdc_node *client_at; /* its value, or NULL */
   crowdc_user *users;
   size_t nusers;
 } crowdc_model;

@@ -17,7 +17,7 @@
 struct crowd_request;
 
 typedef struct crowd_client_ops {
-  const char *name; /* "http" */
+  const char *name; /* "http", "fast" */
   /* One engine per process, driven by loop. */
   void *(*engine_new)(struct ev_loop *loop);
   void (*engine_free)(void *engine);
@@ -31,6 +31,7 @@ typedef struct crowd_client_ops {
   void (*cancel)(void *conn);
 } crowd_client_ops;
 
-extern const crowd_client_ops crowd_client_curl;
+extern const crowd_client_ops crowd_client_curl; /* "http": libcurl */
+extern const crowd_client_ops crowd_client_fast; /* "fast": HTTP/1.1 on sockets */
 
 #endif

@@ -243,9 +243,16 @@ static int runner_init(crowd_runner *r)
   if (r->stats == NULL)
     return -1;
   crowd_stats_set_name_width(r->stats, crowd_stats_term_name_width(1));
-  r->engine = r->client->engine_new(r->loop);
-  if (r->engine == NULL)
-    return -1;
+  for (int i = 0; i < sc->nusers; i++) { /* the engines the classes use */
+    unsigned k = (unsigned)sc->users[i].client;
+    if (k >= CROWD_CLIENT_COUNT) {
+      crowd_log(CROWD_LOG_CRITICAL, "crowd.runners", "user class %s: unknown HTTP client %u",
+                sc->users[i].name, k);
+      return -1;
+    }
+    if (r->engines[k] == NULL && (r->engines[k] = r->clients[k]->engine_new(r->loop)) == NULL)
+      return -1;
+  }
   return 0;
 }
 
@@ -261,8 +268,9 @@ static void runner_free(crowd_runner *r)
   for (size_t i = 0; i < r->nusers; i++)
     crowd_user_free(r->users[i]);
   free(r->users);
-  if (r->engine)
-    r->client->engine_free(r->engine);
+  for (int k = 0; k < CROWD_CLIENT_COUNT; k++)
+    if (r->engines[k])
+      r->clients[k]->engine_free(r->engines[k]);
   if (r->stats)
     crowd_stats_free(r->stats);
   if (r->classes)
@@ -292,7 +300,8 @@ int crowd_runner_run(const crowd_scenario_desc *sc, const crowd_options *opt, co
   r.sc = sc;
   r.opt = opt;
   r.host = host;
-  r.client = &crowd_client_curl;
+  r.clients[CROWD_CLIENT_HTTP] = &crowd_client_curl;
+  r.clients[CROWD_CLIENT_FAST] = &crowd_client_fast;
   r.target = (size_t)opt->users;
   r.loop = ev_default_loop(EVFLAG_AUTO);
   if (r.loop == NULL) {

@@ -3,7 +3,7 @@
  * reports, and decides the exit code.
  *
  * Ownership: crowd_runner_run creates the runner on its stack and owns the
- * event loop's watchers, the stats, the client engine, the user classes and
+ * event loop's watchers, the stats, the client engines, the user classes and
  * every user; all are freed before it returns.  Users reach it through the
  * fields below (read-only, except crowd_runner_user_error and
  * crowd_runner_user_stopped).
@@ -36,8 +36,10 @@ typedef struct crowd_runner {
   const crowd_options *opt;
   const char *host;
   crowd_stats *stats;
-  const crowd_client_ops *client;
-  void *engine;
+  /* the HTTP clients by crowd_client_kind, and an engine for each kind that
+   * a user class uses (NULL for the others) */
+  const crowd_client_ops *clients[CROWD_CLIENT_COUNT];
+  void *engines[CROWD_CLIENT_COUNT];
 
   crowd_user_class *classes;  /* sc->nusers */
   int *name_order;            /* class indexes sorted by name */

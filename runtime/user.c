@@ -83,6 +83,12 @@ static void user_wait_cb(struct ev_loop *loop, ev_timer *w, int revents)
   user_drive(u);
 }
 
+/* The HTTP client of u's class (`:client`), or NULL without a runner. */
+static const crowd_client_ops *user_client(const crowd_user *u)
+{
+  return u->runner ? u->runner->clients[u->desc->client] : NULL;
+}
+
 crowd_user *crowd_user_new(struct crowd_runner *r, const crowd_user_class *cls, const char *host)
 {
   crowd_user *u = calloc(1, sizeof *u);
@@ -100,8 +106,8 @@ crowd_user *crowd_user_new(struct crowd_runner *r, const crowd_user_class *cls, 
       return NULL;
     }
   }
-  if (r && r->client) {
-    u->conn = r->client->conn_new(r->engine);
+  if (r && user_client(u)) {
+    u->conn = user_client(u)->conn_new(r->engines[u->desc->client]);
     if (u->conn == NULL) {
       free(u->vars);
       free(u);
@@ -245,8 +251,8 @@ bool crowd_user_stop(crowd_user *u, bool graceful)
     u->stopping = true;
     return false;
   }
-  if (u->in_flight && u->runner && u->runner->client) {
-    u->runner->client->cancel(u->conn);
+  if (u->in_flight && user_client(u)) {
+    user_client(u)->cancel(u->conn);
   }
   u->in_flight = false;
   u->done_pending = false;
@@ -262,8 +268,8 @@ void crowd_user_free(crowd_user *u)
     ev_timer_stop(u->runner->loop, &u->wait_timer);
     if (u->conn) {
       if (u->in_flight)
-        u->runner->client->cancel(u->conn);
-      u->runner->client->conn_free(u->conn);
+        user_client(u)->cancel(u->conn);
+      user_client(u)->conn_free(u->conn);
     }
   }
   for (int i = 0; i < u->desc->nvars; i++)
@@ -284,11 +290,11 @@ void crowd_user_free(crowd_user *u)
 
 void crowd_user_send(crowd_user *u)
 {
-  if (u->runner == NULL || u->runner->client == NULL || u->state == CROWD_USER_STOPPED)
+  if (u->runner == NULL || user_client(u) == NULL || u->state == CROWD_USER_STOPPED)
     return; /* unit tests: nothing is sent */
   u->in_flight = true;
   /* on failure to start, the client has already called crowd_request_done */
-  (void)u->runner->client->start(u->conn, &u->req);
+  (void)user_client(u)->start(u->conn, &u->req);
 }
 
 void crowd_user_request_done(crowd_user *u)

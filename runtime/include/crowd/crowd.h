@@ -151,6 +151,13 @@ typedef struct crowd_task_desc {
   crowd_task_fn fn;
 } crowd_task_desc;
 
+/* The HTTP client a user class runs on (`:client` in the scenario). */
+typedef enum crowd_client_kind {
+  CROWD_CLIENT_HTTP = 0,     /* libcurl: everything HTTP */
+  CROWD_CLIENT_FAST,         /* lean HTTP/1.1 keep-alive, as Locust's FastHttpUser */
+  CROWD_CLIENT_COUNT
+} crowd_client_kind;
+
 typedef struct crowd_user_desc {
   const char *name;
   double weight;                 /* dispatch weight (> 0) */
@@ -160,6 +167,7 @@ typedef struct crowd_user_desc {
   crowd_task_fn on_start;        /* user-level lets; NULL if none */
   const crowd_task_desc *tasks;
   int ntasks;
+  crowd_client_kind client;      /* `:client`; 0 = CROWD_CLIENT_HTTP */
 } crowd_user_desc;
 
 typedef struct crowd_scenario_desc {

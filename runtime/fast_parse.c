@@ -1,0 +1,340 @@
+#include "config.h"
+
+/* The response side of the `fast` client (see fast_parse.h).
+ *
+ * http_parser calls back per piece of the response; the callbacks fill the
+ * request and set flags, and crowd_fast_resp_feed turns the flags into one
+ * result after http_parser_execute returns, so nothing runs inside the
+ * parser's stack but these few lines.  On the final message's end the parser
+ * is paused: bytes after it are the caller's business (a server that sends
+ * more than one response per request is out of step, and the connection
+ * closes).
+ */
+
+#include "fast_parse.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <zlib.h>
+
+enum { HS_NONE = 0, HS_NAME, HS_VALUE };
+enum { ENC_IDENTITY = 0, ENC_GZIP, ENC_DEFLATE };
+
+static crowd_fast_resp *resp_of(http_parser *p)
+{
+  return p->data;
+}
+
+/* ---- keeping the response --------------------------------------------------- */
+
+static void keep_body(crowd_request *req, const char *p, size_t n)
+{
+  size_t room = req->resp_body.len < CROWD_BODY_CAP ? CROWD_BODY_CAP - req->resp_body.len : 0;
+  if (n > room) {
+    n = room;
+    req->resp_truncated = 1;
+  }
+  if (n > 0 && crowd_buf_add(&req->resp_body, p, n) != 0)
+    req->resp_truncated = 1; /* out of memory: keep what fits */
+}
+
+/* End the header being kept: "Name: value\0". */
+static void keep_header_end(crowd_fast_resp *r)
+{
+  crowd_request *req = r->req;
+  int rc = 0;
+  if (r->hstate == HS_NAME)
+    rc |= crowd_buf_add(&req->resp_headers, ": ", 2);
+  if (r->hstate != HS_NONE) {
+    rc |= crowd_buf_addc(&req->resp_headers, '\0');
+    if (rc == 0)
+      req->nresp_headers++;
+  }
+  r->hstate = HS_NONE;
+}
+
+static void keep_reset(crowd_request *req)
+{
+  crowd_buf_reset(&req->resp_headers);
+  req->nresp_headers = 0;
+  crowd_buf_reset(&req->resp_body);
+  req->resp_truncated = 0;
+}
+
+/* The kept body's Content-Encoding: gzip and deflate are decoded. */
+static int kept_encoding(const crowd_request *req)
+{
+  static const char name[] = "content-encoding:";
+  const char *h = req->resp_headers.p;
+  for (int i = 0; i < req->nresp_headers && h; i++) {
+    size_t len = strlen(h);
+    if (len >= sizeof name - 1 && strncasecmp(h, name, sizeof name - 1) == 0) {
+      const char *v = h + sizeof name - 1;
+      v += strspn(v, " \t");
+      if (strncasecmp(v, "gzip", 4) == 0 || strncasecmp(v, "x-gzip", 6) == 0)
+        return ENC_GZIP;
+      if (strncasecmp(v, "deflate", 7) == 0)
+        return ENC_DEFLATE;
+    }
+    h += len + 1;
+  }
+  return ENC_IDENTITY;
+}
+
+/* Decode a piece of a gzip or deflate body into resp_body (zlib detects the
+ * gzip or zlib wrapper).  "deflate" is meant to be zlib-wrapped, but some
+ * servers send raw deflate: when the first bytes do not read as zlib, start
+ * over as raw. */
+static void body_inflate(crowd_fast_resp *r, const char *p, size_t len)
+{
+  z_stream *z = r->z;
+  if (z == NULL) {
+    z = calloc(1, sizeof *z);
+    if (z == NULL || inflateInit2(z, 15 + 32) != Z_OK) {
+      free(z);
+      r->bad_body = 1;
+      return;
+    }
+    r->z = z;
+  }
+  int first = !r->z_started;
+  if (first) {
+    if (inflateReset2(z, 15 + 32) != Z_OK) {
+      r->bad_body = 1;
+      return;
+    }
+    r->z_started = 1;
+  }
+  z->next_in = (Bytef *)(uintptr_t)p;
+  z->avail_in = (uInt)len;
+  unsigned char out[16384];
+  while (z->avail_in > 0 && !r->bad_body) {
+    z->next_out = out;
+    z->avail_out = sizeof out;
+    int rc = inflate(z, Z_NO_FLUSH);
+    keep_body(r->req, (const char *)out, sizeof out - z->avail_out);
+    if (rc == Z_DATA_ERROR && first && r->encoding == ENC_DEFLATE && z->total_out == 0) {
+      first = 0; /* once: retry this piece as raw deflate */
+      if (inflateReset2(z, -15) != Z_OK) {
+        r->bad_body = 1;
+        return;
+      }
+      z->next_in = (Bytef *)(uintptr_t)p;
+      z->avail_in = (uInt)len;
+      continue;
+    }
+    if (rc == Z_STREAM_END)
+      return; /* bytes after the stream's end are ignored */
+    if (rc != Z_OK && !(rc == Z_BUF_ERROR && z->avail_out == 0))
+      r->bad_body = 1;
+  }
+}
+
+/* ---- http_parser callbacks -------------------------------------------------- */
+
+static int count_header_bytes(crowd_fast_resp *r, size_t len)
+{
+  r->hdr_bytes += (uint32_t)(len < CROWD_FAST_HEADER_CAP ? len : CROWD_FAST_HEADER_CAP);
+  if (r->hdr_bytes > CROWD_FAST_HEADER_CAP) {
+    r->too_large = 1;
+    return -1; /* stops the parser */
+  }
+  return 0;
+}
+
+static int on_message_begin(http_parser *p)
+{
+  crowd_fast_resp *r = resp_of(p);
+  r->hdr_bytes = 0;
+  r->hstate = HS_NONE;
+  r->informational = 0;
+  if (r->req->keep_response)
+    keep_reset(r->req); /* a final response after a 1xx: its headers only */
+  return 0;
+}
+
+static int on_status(http_parser *p, const char *at, size_t len)
+{
+  return count_header_bytes(resp_of(p), len + 16); /* "HTTP/1.1 200 " and CRLF */
+}
+
+static int on_header_field(http_parser *p, const char *at, size_t len)
+{
+  crowd_fast_resp *r = resp_of(p);
+  if (count_header_bytes(r, len + 4) != 0) /* ": " and CRLF */
+    return -1;
+  if (!r->req->keep_response)
+    return 0;
+  if (r->hstate == HS_VALUE)
+    keep_header_end(r);
+  r->hstate = HS_NAME;
+  if (crowd_buf_add(&r->req->resp_headers, at, len) != 0)
+    return -1;
+  return 0;
+}
+
+static int on_header_value(http_parser *p, const char *at, size_t len)
+{
+  crowd_fast_resp *r = resp_of(p);
+  if (count_header_bytes(r, len) != 0)
+    return -1;
+  if (!r->req->keep_response)
+    return 0;
+  if (r->hstate == HS_NAME && crowd_buf_add(&r->req->resp_headers, ": ", 2) != 0)
+    return -1;
+  r->hstate = HS_VALUE;
+  if (crowd_buf_add(&r->req->resp_headers, at, len) != 0)
+    return -1;
+  return 0;
+}
+
+/* Returning 1 tells http_parser that no body follows. */
+static int on_headers_complete(http_parser *p)
+{
+  crowd_fast_resp *r = resp_of(p);
+  unsigned status = p->status_code;
+  if (r->req->keep_response)
+    keep_header_end(r);
+  if (status >= 100 && status < 200 && status != 101) {
+    r->informational = 1; /* 100 Continue, 103 Early Hints...: skipped */
+    return 0;
+  }
+  r->req->status = (long)status;
+  if (r->req->keep_response) {
+    r->encoding = (unsigned)kept_encoding(r->req);
+    r->z_started = 0;
+  }
+  /* 304 may announce the length of a body it does not send (RFC 9110) */
+  if (r->head || status == 204 || status == 304)
+    return 1;
+  return 0;
+}
+
+static int on_body(http_parser *p, const char *at, size_t len)
+{
+  crowd_fast_resp *r = resp_of(p);
+  if (r->informational)
+    return 0;
+  r->req->content_length += len;
+  if (!r->req->keep_response)
+    return 0;
+  if (r->encoding != ENC_IDENTITY)
+    body_inflate(r, at, len);
+  else
+    keep_body(r->req, at, len);
+  return 0;
+}
+
+static int on_message_complete(http_parser *p)
+{
+  crowd_fast_resp *r = resp_of(p);
+  if (r->informational) { /* the final response follows */
+    r->informational = 0;
+    return 0;
+  }
+  r->keep_alive = http_should_keep_alive(p) ? 1 : 0;
+  r->done = 1;
+  http_parser_pause(p, 1); /* whatever follows is not ours */
+  return 0;
+}
+
+static const http_parser_settings resp_settings = {
+  .on_message_begin = on_message_begin,
+  .on_status = on_status,
+  .on_header_field = on_header_field,
+  .on_header_value = on_header_value,
+  .on_headers_complete = on_headers_complete,
+  .on_body = on_body,
+  .on_message_complete = on_message_complete,
+};
+
+/* ---- the interface ------------------------------------------------------------ */
+
+void crowd_fast_resp_begin(crowd_fast_resp *r, crowd_request *req, int head)
+{
+  http_parser_init(&r->parser, HTTP_RESPONSE);
+  r->parser.data = r;
+  r->req = req;
+  r->received = 0;
+  r->hdr_bytes = 0;
+  r->head = head ? 1 : 0;
+  r->done = r->keep_alive = r->informational = r->too_large = r->bad_body = 0;
+  r->hstate = HS_NONE;
+  r->encoding = ENC_IDENTITY;
+  r->z_started = 0;
+  req->status = 0;
+  req->content_length = 0;
+  if (req->keep_response)
+    keep_reset(req);
+}
+
+static crowd_fast_result resp_error(crowd_fast_resp *r, const char *what)
+{
+  snprintf(r->req->error, sizeof r->req->error, "%s", what);
+  r->keep_alive = 0;
+  return CROWD_FAST_ERROR;
+}
+
+/* The result once the parser has stopped or run out of input. */
+static crowd_fast_result resp_result(crowd_fast_resp *r)
+{
+  enum http_errno err = HTTP_PARSER_ERRNO(&r->parser);
+  if (r->done) {
+    if (err == HPE_PAUSED)
+      http_parser_pause(&r->parser, 0);
+    if (r->bad_body)
+      return resp_error(r, "malformed response: the compressed body does not decode");
+    return CROWD_FAST_DONE;
+  }
+  if (r->too_large)
+    return resp_error(r, "response headers too large");
+  if (err != HPE_OK) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "malformed response: %s", http_errno_description(err));
+    return resp_error(r, msg);
+  }
+  if (r->parser.upgrade) { /* 101 Switching Protocols: nothing more is HTTP */
+    r->done = 1;
+    r->keep_alive = 0;
+    return CROWD_FAST_DONE;
+  }
+  return CROWD_FAST_MORE;
+}
+
+crowd_fast_result crowd_fast_resp_feed(crowd_fast_resp *r, const char *p, size_t len, size_t *used)
+{
+  if (r->done) {
+    *used = 0;
+    return CROWD_FAST_DONE;
+  }
+  r->received += len;
+  *used = http_parser_execute(&r->parser, &resp_settings, p, len);
+  return resp_result(r);
+}
+
+crowd_fast_result crowd_fast_resp_eof(crowd_fast_resp *r)
+{
+  if (r->done)
+    return CROWD_FAST_DONE;
+  if (r->received == 0)
+    return resp_error(r, "Server closed the connection");
+  if (HTTP_PARSER_ERRNO(&r->parser) == HPE_OK)
+    http_parser_execute(&r->parser, &resp_settings, NULL, 0); /* the body may run until the close */
+  if (r->done) {
+    r->keep_alive = 0;
+    return resp_result(r);
+  }
+  return resp_error(r, "Server closed the connection before the end of the response");
+}
+
+void crowd_fast_resp_free(crowd_fast_resp *r)
+{
+  if (r->z) {
+    inflateEnd(r->z);
+    free(r->z);
+    r->z = NULL;
+  }
+}
