@@ -8,7 +8,6 @@ libcrowd_a_SOURCES = \
 	runtime/clock.h \
 	runtime/histogram.c runtime/histogram.h \
 	runtime/limits.c runtime/rlimits.h \
-	runtime/limits.c runtime/rlimits.h \
 	runtime/log.c runtime/log.h \
 	runtime/main.c \
 	runtime/options.c runtime/options.h \
