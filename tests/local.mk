@@ -84,3 +84,8 @@ EXTRA_DIST += tests/fuzz/smoke.sh tests/fuzz/corpus.sh tests/fuzz/crowd.dict
 # Robustness: open-file and ephemeral-port limits checked at start-up.
 TESTS += tests/e2e/limits.sh
 EXTRA_DIST += tests/e2e/limits.sh
+
+# One end-to-end run under valgrind memcheck (skipped without valgrind and
+# in sanitizer builds).
+TESTS += tests/e2e/valgrind.sh
+EXTRA_DIST += tests/e2e/valgrind.sh
