@@ -84,15 +84,34 @@ static int kept_encoding(const crowd_request *req)
   return ENC_IDENTITY;
 }
 
-/* Decode a piece of a gzip or deflate body into resp_body (zlib detects the
- * gzip or zlib wrapper).  "deflate" is meant to be zlib-wrapped, but some
- * servers send raw deflate: when the first bytes do not read as zlib, start
- * over as raw. */
-static void body_inflate(crowd_fast_resp *r, const char *p, size_t len)
+/* Inflate a piece of the body into resp_body. */
+static void inflate_piece(crowd_fast_resp *r, const unsigned char *p, size_t len)
 {
   z_stream *z = r->z;
-  if (z == NULL) {
-    z = calloc(1, sizeof *z);
+  unsigned char out[16384];
+  z->next_in = (Bytef *)(uintptr_t)p;
+  z->avail_in = (uInt)len;
+  while (z->avail_in > 0 && !r->bad_body) {
+    z->next_out = out;
+    z->avail_out = sizeof out;
+    int rc = inflate(z, Z_NO_FLUSH);
+    keep_body(r->req, (const char *)out, sizeof out - z->avail_out);
+    if (rc == Z_STREAM_END)
+      return; /* bytes after the stream's end are ignored */
+    if (rc != Z_OK && !(rc == Z_BUF_ERROR && z->avail_out == 0))
+      r->bad_body = 1;
+  }
+}
+
+/* Decode a piece of a gzip or deflate body into resp_body.  For gzip, zlib
+ * reads the gzip (or zlib) wrapper itself.  "deflate" is meant to be
+ * zlib-wrapped, but some servers send raw deflate: its first two bytes tell
+ * (a zlib header is a multiple of 31), so they wait in zhead until both came. */
+static void body_inflate(crowd_fast_resp *r, const char *p, size_t len)
+{
+  const unsigned char *up = (const unsigned char *)p;
+  if (r->z == NULL) {
+    z_stream *z = calloc(1, sizeof *z);
     if (z == NULL || inflateInit2(z, 15 + 32) != Z_OK) {
       free(z);
       r->bad_body = 1;
@@ -100,37 +119,28 @@ static void body_inflate(crowd_fast_resp *r, const char *p, size_t len)
     }
     r->z = z;
   }
-  int first = !r->z_started;
-  if (first) {
-    if (inflateReset2(z, 15 + 32) != Z_OK) {
+  if (!r->z_started) {
+    int wbits = 15 + 32;
+    if (r->encoding == ENC_DEFLATE) {
+      while (r->zhead_len < 2 && len > 0) {
+        r->zhead[r->zhead_len++] = *up++;
+        len--;
+      }
+      if (r->zhead_len < 2)
+        return;
+      unsigned b0 = r->zhead[0], b1 = r->zhead[1];
+      wbits = (b0 & 0x0f) == 8 && (b0 * 256 + b1) % 31 == 0 ? 15 : -15;
+    }
+    if (inflateReset2(r->z, wbits) != Z_OK) {
       r->bad_body = 1;
       return;
     }
     r->z_started = 1;
+    if (r->encoding == ENC_DEFLATE)
+      inflate_piece(r, r->zhead, 2);
   }
-  z->next_in = (Bytef *)(uintptr_t)p;
-  z->avail_in = (uInt)len;
-  unsigned char out[16384];
-  while (z->avail_in > 0 && !r->bad_body) {
-    z->next_out = out;
-    z->avail_out = sizeof out;
-    int rc = inflate(z, Z_NO_FLUSH);
-    keep_body(r->req, (const char *)out, sizeof out - z->avail_out);
-    if (rc == Z_DATA_ERROR && first && r->encoding == ENC_DEFLATE && z->total_out == 0) {
-      first = 0; /* once: retry this piece as raw deflate */
-      if (inflateReset2(z, -15) != Z_OK) {
-        r->bad_body = 1;
-        return;
-      }
-      z->next_in = (Bytef *)(uintptr_t)p;
-      z->avail_in = (uInt)len;
-      continue;
-    }
-    if (rc == Z_STREAM_END)
-      return; /* bytes after the stream's end are ignored */
-    if (rc != Z_OK && !(rc == Z_BUF_ERROR && z->avail_out == 0))
-      r->bad_body = 1;
-  }
+  if (len > 0)
+    inflate_piece(r, up, len);
 }
 
 /* ---- http_parser callbacks -------------------------------------------------- */
@@ -206,6 +216,7 @@ static int on_headers_complete(http_parser *p)
   if (r->req->keep_response) {
     r->encoding = (unsigned)kept_encoding(r->req);
     r->z_started = 0;
+    r->zhead_len = 0;
   }
   /* 304 may announce the length of a body it does not send (RFC 9110) */
   if (r->head || status == 204 || status == 304)
@@ -235,6 +246,8 @@ static int on_message_complete(http_parser *p)
     r->informational = 0;
     return 0;
   }
+  if (r->req->keep_response)
+    keep_header_end(r); /* the last trailer, if any */
   r->keep_alive = http_should_keep_alive(p) ? 1 : 0;
   r->done = 1;
   http_parser_pause(p, 1); /* whatever follows is not ours */
@@ -265,6 +278,7 @@ void crowd_fast_resp_begin(crowd_fast_resp *r, crowd_request *req, int head)
   r->hstate = HS_NONE;
   r->encoding = ENC_IDENTITY;
   r->z_started = 0;
+  r->zhead_len = 0;
   req->status = 0;
   req->content_length = 0;
   if (req->keep_response)

@@ -46,6 +46,8 @@ typedef struct crowd_fast_resp {
   unsigned hstate : 2;     /* kept headers: 0 none, 1 in a name, 2 in a value */
   unsigned encoding : 2;   /* kept body: 0 identity, 1 gzip, 2 deflate */
   unsigned z_started : 1;  /* inflate has seen the first bytes of this body */
+  unsigned zhead_len : 2;  /* deflate: how many of its first two bytes wait */
+  unsigned char zhead[2];
   void *z;                 /* z_stream, or NULL */
 } crowd_fast_resp;
 

@@ -52,10 +52,20 @@ check_PROGRAMS += tests/unit/check_options tests/unit/check_request
 endif
 tests_unit_check_options_SOURCES = tests/unit/check_options.c
 tests_unit_check_options_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_unit_check_options_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lm
+tests_unit_check_options_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lhttp_parser $(OPENSSL_LIBS) $(ZLIB_LIBS) -lm
 tests_unit_check_request_SOURCES = tests/unit/check_request.c
 tests_unit_check_request_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_unit_check_request_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lm
+tests_unit_check_request_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lhttp_parser $(OPENSSL_LIBS) $(ZLIB_LIBS) -lm
+
+# The fast client: response parsing edge cases fed as byte arrays, then
+# connections to a server thread (keep-alive, reconnects, errors, no fd leak).
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_fast
+endif
+tests_unit_check_fast_SOURCES = tests/unit/check_fast.c
+tests_unit_check_fast_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS) $(ZLIB_CFLAGS)
+tests_unit_check_fast_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lhttp_parser \
+	$(OPENSSL_LIBS) $(ZLIB_LIBS) -lpthread -lm
 
 # End-to-end runs of compiled scenarios against the demo server: the numbers
 # reported, failures and exit codes, connection errors, bad flags, signals.

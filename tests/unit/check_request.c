@@ -23,7 +23,9 @@ static int task_nop(crowd_user *u, int *step, crowd_val *vars)
 }
 
 static const crowd_task_desc tasks[] = { { "a", 0, task_nop }, { "b", 3, task_nop }, { "c", 1, task_nop } };
-static const crowd_user_desc desc = { "U", 1.0, 2, NULL, { CROWD_WAIT_NONE, 0, 0 }, NULL, tasks, 3 };
+static const crowd_user_desc desc = {
+  .name = "U", .weight = 1.0, .nvars = 2, .wait = { CROWD_WAIT_NONE, 0, 0 }, .tasks = tasks, .ntasks = 3,
+};
 static const crowd_req_site site_get = { CROWD_GET, "t.crowd:1:1" };
 static const crowd_req_site site_post = { CROWD_POST, "t.crowd:2:1" };
 
