@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <crowd/crowd.h>
+
 #include "compiler/builtins.h"
 
 /* The generated file is assembled from two streams: constants (literal
@@ -17,6 +19,7 @@ typedef struct crowdc_cg {
   int nconst;     /* crowd_kN counter, for the whole file */
   int ntemp;      /* tN counter, per statement */
   int step;       /* resume points, per function */
+  int nresp;      /* crowd_resp_N counter (response blocks), for the whole file */
   char **ops;     /* operands computed before a request, in walk order */
   size_t nops, opcap, opnext;
 } crowdc_cg;
@@ -26,6 +29,20 @@ enum { CROWDC_CG_OP = 48, CROWDC_CG_IDENT = 40 };
 static const char *const crowdc_cg_method_enum[CROWDC_NMETHODS] = {
   "CROWD_GET", "CROWD_POST", "CROWD_PUT", "CROWD_PATCH", "CROWD_DELETE", "CROWD_HEAD",
   "CROWD_OPTIONS",
+};
+
+/* In crowd.h's order of crowd_op, crowd_src and crowd_pick. */
+static const char *const crowdc_cg_op_enum[] = {
+  "CROWD_OP_SAVE", "CROWD_OP_EXISTS", "CROWD_OP_ABSENT", "CROWD_OP_CONTAINS", "CROWD_OP_MATCHES",
+  "CROWD_OP_EQ", "CROWD_OP_LT", "CROWD_OP_LE", "CROWD_OP_GT", "CROWD_OP_GE", "CROWD_OP_IN",
+  "CROWD_OP_SUCCESS", "CROWD_OP_FAILURE",
+};
+static const char *const crowdc_cg_src_enum[] = {
+  "CROWD_SRC_NONE", "CROWD_SRC_STATUS", "CROWD_SRC_HEADER", "CROWD_SRC_COOKIE", "CROWD_SRC_BODY",
+  "CROWD_SRC_JSON", "CROWD_SRC_REGEX", "CROWD_SRC_TIME",
+};
+static const char *const crowdc_cg_pick_enum[] = {
+  "CROWD_PICK_FIRST", "CROWD_PICK_LAST", "CROWD_PICK_RANDOM", "CROWD_PICK_ALL",
 };
 
 static const char *const crowdc_cg_wait_enum[] = {
@@ -331,6 +348,108 @@ static void crowdc_cg_json(crowdc_cg *g, const crowdc_node *v)
   }
 }
 
+/* ---- response blocks ------------------------------------------------------ */
+
+static const char *crowdc_cg_plain(const crowdc_node *n, size_t *len)
+{
+  const crowdc_strpart *p = n->u.str.n ? &n->u.str.parts[0] : NULL;
+  *len = p ? p->len : 0;
+  return p ? p->p : "";
+}
+
+/* The value an item compares with, as designated initializers: a constant,
+ * a variable slot or an interpolated string (a crowd_tpl_part table). */
+static void crowdc_cg_resp_value(crowdc_cg *g, const crowdc_node *v, int id, size_t i,
+                                 char *init, size_t size)
+{
+  char op[CROWDC_CG_OP];
+  if (v->kind == CROWDC_N_SYMBOL && v->aux >= 0) {
+    snprintf(init, size, ".value_slot = %d", v->aux);
+    return;
+  }
+  if (v->kind != CROWDC_N_STRING || crowdc_ast_plain_string(v)) {
+    crowdc_cg_operand(g, v, op); /* a literal: a file-scope constant */
+    snprintf(init, size, ".value = &%s, .value_slot = -1", op);
+    return;
+  }
+  fprintf(g->consts, "static const crowd_tpl_part crowd_resp_%d_tpl%zu[] = {\n", id, i);
+  for (size_t k = 0; k < v->u.str.n; k++) {
+    const crowdc_strpart *p = &v->u.str.parts[k];
+    if (p->is_var) {
+      fprintf(g->consts, "  { NULL, 0, %d },\n", p->slot);
+    } else {
+      fputs("  { ", g->consts);
+      crowdc_codegen_cstr(g->consts, p->p, p->len);
+      fprintf(g->consts, ", %zu, -1 },\n", p->len);
+    }
+  }
+  fputs("};\n", g->consts);
+  snprintf(init, size, ".value_slot = -1, .tpl = crowd_resp_%d_tpl%zu, .ntpl = %zu", id, i,
+           v->u.str.n);
+}
+
+/* The static tables of a request's response block; returns its number. */
+static int crowdc_cg_resp_tables(crowdc_cg *g, const crowdc_request *r)
+{
+  int id = g->nresp++, keep = 0, has_status = 0;
+  size_t len;
+  char (*vals)[160] = calloc(r->nresp, sizeof *vals);
+  if (!vals) {
+    fputs("crowdc: error: out of memory\n", stderr);
+    exit(2);
+  }
+  for (size_t i = 0; i < r->nresp; i++) {
+    const crowdc_resp_item *it = &r->resp[i];
+    const char *p;
+    if (it->pattern) {
+      p = crowdc_cg_plain(it->pattern, &len);
+      fprintf(g->consts, "static crowd_regex crowd_resp_%d_re%zu = { ", id, i);
+      crowdc_codegen_cstr(g->consts, p, len);
+      fputs(", NULL, 0 };\n", g->consts);
+    }
+    if (it->nset) {
+      fprintf(g->consts, "static const int crowd_resp_%d_set%zu[] = { ", id, i);
+      for (size_t k = 0; k < it->nset; k++)
+        fprintf(g->consts, "%s%d", k ? ", " : "", it->set[k]);
+      fputs(" };\n", g->consts);
+    }
+    if (it->value)
+      crowdc_cg_resp_value(g, it->value, id, i, vals[i], sizeof vals[i]);
+    else
+      snprintf(vals[i], sizeof vals[i], ".value_slot = -1");
+    keep |= it->src == CROWD_SRC_HEADER || it->src == CROWD_SRC_COOKIE ||
+            it->src == CROWD_SRC_BODY || it->src == CROWD_SRC_JSON || it->src == CROWD_SRC_REGEX;
+    has_status |= it->src == CROWD_SRC_STATUS && it->op != CROWD_OP_SAVE;
+  }
+  fprintf(g->consts, "static const crowd_resp_item crowd_resp_%d_items[] = {\n", id);
+  for (size_t i = 0; i < r->nresp; i++) {
+    const crowdc_resp_item *it = &r->resp[i];
+    fprintf(g->consts, "  { .op = %s, .src = %s", crowdc_cg_op_enum[it->op],
+            crowdc_cg_src_enum[it->src]);
+    if (it->arg) {
+      const char *p = crowdc_cg_plain(it->arg, &len);
+      fputs(", .arg = ", g->consts);
+      crowdc_codegen_cstr(g->consts, p, len);
+    }
+    if (it->pattern)
+      fprintf(g->consts, ", .re = &crowd_resp_%d_re%zu", id, i);
+    fprintf(g->consts, ",\n    %s", vals[i]);
+    if (it->nset)
+      fprintf(g->consts, ", .set = crowd_resp_%d_set%zu, .nset = %zu", id, i, it->nset);
+    if (it->pick)
+      fprintf(g->consts, ", .pick = %s", crowdc_cg_pick_enum[it->pick]);
+    fprintf(g->consts, ", .slot = %d,\n    .site = ", it->slot);
+    crowdc_cg_site(g->consts, &it->form->loc);
+    fputs(" },\n", g->consts);
+  }
+  fputs("};\n", g->consts);
+  fprintf(g->consts,
+          "static const crowd_resp_desc crowd_resp_%d = { crowd_resp_%d_items, %zu, %d, %d };\n",
+          id, id, r->nresp, keep, has_status);
+  free(vals);
+  return id;
+}
+
 static void crowdc_cg_request(crowdc_cg *g, const crowdc_stmt *st)
 {
   const crowdc_request *r = &st->req;
@@ -369,11 +488,15 @@ static void crowdc_cg_request(crowdc_cg *g, const crowdc_stmt *st)
     crowdc_cg_json(g, r->json);
     fputs("      crowd_json_end(u);\n", g->code);
   }
+  if (r->nresp)
+    fprintf(g->code, "      crowd_req_response(u, &crowd_resp_%d);\n", crowdc_cg_resp_tables(g, r));
   fputs("      crowd_req_send(u);\n", g->code);
   crowdc_cg_clear_temps(g, "      ");
   g->step++;
   fprintf(g->code, "      *step = %d;\n      return CROWD_TASK_YIELD;\n    }\n  case %d:\n",
           g->step, g->step);
+  if (r->nresp)
+    fputs("    if (crowd_resp_check(u) != 0)\n      return CROWD_TASK_FAIL;\n", g->code);
 }
 
 /* One resumable function over a list of statements. */
@@ -416,6 +539,11 @@ static void crowdc_cg_user(crowdc_cg *g, size_t ui, const crowdc_user *u)
     snprintf(fname, sizeof fname, "crowd_on_start_%zu_%s", ui, uid);
     snprintf(what, sizeof what, "user %s: on start", uid);
     crowdc_cg_function(g, fname, what, u->init, u->ninit);
+  }
+  if (u->has_stop) {
+    snprintf(fname, sizeof fname, "crowd_on_stop_%zu_%s", ui, uid);
+    snprintf(what, sizeof what, "user %s: on stop", uid);
+    crowdc_cg_function(g, fname, what, u->stop, u->nstop);
   }
   for (size_t ti = 0; ti < u->ntasks; ti++) {
     const crowdc_task *t = &u->tasks[ti];
@@ -468,7 +596,10 @@ static void crowdc_cg_user_desc(crowdc_cg *g, size_t ui, const crowdc_user *u)
     fputs("    .on_start = NULL,\n", g->code);
   if (u->client == CROWDC_CLIENT_FAST)
     fputs("    .client = CROWD_CLIENT_FAST,\n", g->code);
-  fprintf(g->code, "    .tasks = crowd_tasks_%zu,\n    .ntasks = %zu,\n  },\n", ui, u->ntasks);
+  fprintf(g->code, "    .tasks = crowd_tasks_%zu,\n    .ntasks = %zu,\n", ui, u->ntasks);
+  if (u->has_stop)
+    fprintf(g->code, "    .on_stop = crowd_on_stop_%zu_%s,\n", ui, uid);
+  fputs("  },\n", g->code);
 }
 
 int crowdc_codegen(FILE *out, const crowdc_model *m)

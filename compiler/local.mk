@@ -10,7 +10,8 @@ libcrowdc_a_SOURCES = \
 	%D%/compile.c %D%/compile.h \
 	%D%/diag.c %D%/diag.h \
 	%D%/parse.h \
-	%D%/sema.c %D%/sema.h
+	%D%/sema.c %D%/sema.h \
+	stdlib/jsonpath.c stdlib/jsonpath.h
 nodist_libcrowdc_a_SOURCES = grammar/parser.c grammar/parser.h grammar/lexer.c grammar/lexer.h
 # Where crowdc finds the runtime it was built with: the build tree when it
 # runs from there, else the installed copy (see compiler/cc.c).

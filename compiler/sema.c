@@ -3,9 +3,14 @@
 #include "compiler/sema.h"
 
 #include <limits.h>
+#include <regex.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <crowd/crowd.h>
+
 #include "compiler/builtins.h"
+#include "stdlib/jsonpath.h"
 
 const char *const crowdc_sema_methods[CROWDC_NMETHODS] = {
   "get", "post", "put", "patch", "delete", "head", "options",
@@ -13,11 +18,16 @@ const char *const crowdc_sema_methods[CROWDC_NMETHODS] = {
 
 /* Every form of the language, for "did you mean" and misplaced forms. */
 static const char *const crowdc_sema_top_forms[] = { "scenario", "user" };
-static const char *const crowdc_sema_user_forms[] = { "let", "task" };
+static const char *const crowdc_sema_user_forms[] = { "let", "task", "on-start", "on-stop" };
 static const char *const crowdc_sema_task_forms[] = {
   "let", "get", "post", "put", "patch", "delete", "head", "options",
 };
 static const char *const crowdc_sema_clients[] = { "http", "fast" }; /* crowdc_client order */
+/* What a request's response block holds, and what its forms read. */
+static const char *const crowdc_sema_resp_forms[] = { "expect", "save", "success", "failure" };
+static const char *const crowdc_sema_checks[] = { "status", "header", "cookie", "body", "json", "time" };
+static const char *const crowdc_sema_sources[] = { "json", "regex", "header", "cookie", "status", "body" };
+static const char *const crowdc_sema_picks[] = { "first", "last", "random", "all" };
 static const char *const crowdc_sema_waits[] = {
   "between", "constant", "constant-pacing", "constant-throughput",
 };
@@ -102,8 +112,11 @@ static void crowdc_sema_unknown_form(crowdc_sema_ctx *S, const crowdc_node *form
   const char *placement = NULL;
   if (crowdc_sema_in(p, len, crowdc_sema_top_forms, CROWDC_COUNT(crowdc_sema_top_forms)))
     placement = "is only allowed at the top level";
-  else if (crowdc_sema_streq(p, len, "task"))
+  else if (crowdc_sema_streq(p, len, "task") || crowdc_sema_streq(p, len, "on-start") ||
+           crowdc_sema_streq(p, len, "on-stop"))
     placement = "is only allowed directly inside a user";
+  else if (crowdc_sema_in(p, len, crowdc_sema_resp_forms, CROWDC_COUNT(crowdc_sema_resp_forms)))
+    placement = "is only allowed inside a request, after its path and options";
   else if (crowdc_sema_in(p, len, crowdc_sema_methods, CROWDC_NMETHODS))
     placement = "is only allowed inside a task";
   else if (crowdc_sema_streq(p, len, "let"))
@@ -364,7 +377,9 @@ static char crowdc_sema_call(crowdc_sema_ctx *S, crowdc_node *e)
         crowdc_sema_in(h->u.name.p, h->u.name.len, crowdc_sema_user_forms,
                        CROWDC_COUNT(crowdc_sema_user_forms)) ||
         crowdc_sema_in(h->u.name.p, h->u.name.len, crowdc_sema_top_forms,
-                       CROWDC_COUNT(crowdc_sema_top_forms))) {
+                       CROWDC_COUNT(crowdc_sema_top_forms)) ||
+        crowdc_sema_in(h->u.name.p, h->u.name.len, crowdc_sema_resp_forms,
+                       CROWDC_COUNT(crowdc_sema_resp_forms))) {
       crowdc_diag_error(S->diag, &h->loc, "'%s' does not give a value",
                         Q(q, h->u.name.p, h->u.name.len));
       return 0;
@@ -488,6 +503,30 @@ static void crowdc_sema_json(crowdc_sema_ctx *S, crowdc_node *v)
 }
 
 /* :headers, :query, :form: a map of string or keyword keys to values. */
+/* A header name is an HTTP token: anything else would change the request's
+ * meaning on the wire (a ':' splits name and value). */
+static void crowdc_sema_header_name(crowdc_sema_ctx *S, const crowdc_node *k)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE];
+  if (k->u.str.n == 0) {
+    crowdc_diag_error(S->diag, &k->loc, "a header name cannot be empty");
+    return;
+  }
+  for (size_t i = 0; i < k->u.str.n; i++) {
+    const crowdc_strpart *p = &k->u.str.parts[i];
+    for (size_t j = 0; !p->is_var && j < p->len; j++) {
+      unsigned char c = (unsigned char)p->p[j];
+      if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+          (c && strchr("!#$%&'*+-.^_`|~", c)))
+        continue;
+      crowdc_diag_error(S->diag, &k->loc,
+                        "invalid character '%s' in a header name (letters, digits and "
+                        "!#$%%&'*+-.^_`|~ only)", Q(q, p->p + j, 1));
+      return;
+    }
+  }
+}
+
 static void crowdc_sema_pairs(crowdc_sema_ctx *S, const char *opt, crowdc_node *m, int strings)
 {
   if (m->kind != CROWDC_N_MAP) {
@@ -501,6 +540,8 @@ static void crowdc_sema_pairs(crowdc_sema_ctx *S, const char *opt, crowdc_node *
     crowdc_node *k = m->u.seq.items[i], *v = m->u.seq.items[i + 1];
     if (k->kind == CROWDC_N_STRING)
       crowdc_sema_string(S, k);
+    if (k->kind == CROWDC_N_STRING && strings)
+      crowdc_sema_header_name(S, k);
     char t = crowdc_sema_expr(S, v);
     if (t && strings && !crowdc_sema_type_ok('s', t))
       crowdc_diag_error(S->diag, &v->loc, "a header value must be a string, got %s",
@@ -539,6 +580,419 @@ static int crowdc_sema_let(crowdc_sema_ctx *S, crowdc_node *form, crowdc_stmt *s
   return 0;
 }
 
+/* ---- response blocks: expect, save, success, failure -------------------- */
+
+/* A plain string argument (a header name, a JSON path, a pattern), or NULL
+ * after an error. */
+static const char *crowdc_sema_plain(crowdc_sema_ctx *S, const crowdc_node *n, const char *what,
+                                     size_t *len)
+{
+  if (n->kind != CROWDC_N_STRING) {
+    crowdc_diag_error(S->diag, &n->loc, "%s must be a string, got %s", what,
+                      crowdc_ast_kind_name(n->kind));
+    return NULL;
+  }
+  if (!crowdc_ast_plain_string(n)) {
+    crowdc_diag_error(S->diag, &n->loc, "%s must be a plain string, without {var}", what);
+    return NULL;
+  }
+  const char *p = n->u.str.n ? n->u.str.parts[0].p : "";
+  *len = n->u.str.n ? n->u.str.parts[0].len : 0;
+  if (memchr(p, '\0', *len)) {
+    crowdc_diag_error(S->diag, &n->loc, "%s cannot contain a NUL byte", what);
+    return NULL;
+  }
+  return p;
+}
+
+/* The place of byte i of a string literal's value, when the literal has
+ * no escapes (else the literal itself). */
+static crowdc_loc crowdc_sema_inner_loc(const crowdc_sema_ctx *S, const crowdc_node *n,
+                                        const char *p, size_t len, size_t i)
+{
+  crowdc_loc loc = n->loc;
+  const crowdc_source *src = S->diag->src;
+  if (src && src->text && loc.len == len + 2 && loc.off + 1 + len <= src->len &&
+      memcmp(src->text + loc.off + 1, p, len) == 0 && !memchr(p, '\n', len)) {
+    loc.off += 1 + (uint32_t)i;
+    loc.col += 1 + (int)i;
+    loc.len = 1;
+  }
+  return loc;
+}
+
+static void crowdc_sema_json_path(crowdc_sema_ctx *S, const crowdc_node *n, int *wild)
+{
+  size_t len, at = 0;
+  *wild = 0;
+  const char *p = crowdc_sema_plain(S, n, "a JSON path", &len);
+  if (!p)
+    return;
+  const char *err = crowd_jpath_check(p, len, &at, wild);
+  if (err) {
+    crowdc_loc loc = crowdc_sema_inner_loc(S, n, p, len, at < len ? at : len);
+    crowdc_diag_error(S->diag, &loc, "bad JSON path: %s", err);
+  }
+}
+
+/* The pattern must compile here as it will at run time (POSIX extended). */
+static void crowdc_sema_regex(crowdc_sema_ctx *S, const crowdc_node *n)
+{
+  size_t len;
+  const char *p = crowdc_sema_plain(S, n, "a regular expression", &len);
+  if (!p)
+    return;
+  regex_t re;
+  int rc = regcomp(&re, p, REG_EXTENDED);
+  if (rc != 0) {
+    char err[128];
+    regerror(rc, &re, err, sizeof err);
+    crowdc_diag_error(S->diag, &n->loc, "bad regular expression: %s", err);
+    return;
+  }
+  regfree(&re);
+}
+
+/* What a check compares with: a literal or a variable. */
+static int crowdc_sema_check_value(crowdc_sema_ctx *S, crowdc_node *v, int op)
+{
+  if (v->kind == CROWDC_N_LIST || v->kind == CROWDC_N_VECTOR || v->kind == CROWDC_N_MAP) {
+    crowdc_diag_error(S->diag, &v->loc,
+                      "a check compares with a literal or a variable; compute other values with 'let' first");
+    return -1;
+  }
+  char t = crowdc_sema_expr(S, v);
+  if (t == 's' && op >= CROWD_OP_LT && op <= CROWD_OP_GE) {
+    crowdc_diag_error(S->diag, &v->loc, "'%s' compares numbers, got a string",
+                      op == CROWD_OP_LT ? "<" : op == CROWD_OP_LE ? "<=" : op == CROWD_OP_GT ? ">" : ">=");
+    return -1;
+  }
+  return t ? 0 : -1;
+}
+
+enum {
+  CROWDC_OPS_ALL = (1 << CROWD_OP_EXISTS) | (1 << CROWD_OP_ABSENT) | (1 << CROWD_OP_CONTAINS) |
+                   (1 << CROWD_OP_MATCHES) | (1 << CROWD_OP_EQ) | (1 << CROWD_OP_LT) |
+                   (1 << CROWD_OP_LE) | (1 << CROWD_OP_GT) | (1 << CROWD_OP_GE),
+  CROWDC_OPS_CMP = (1 << CROWD_OP_EQ) | (1 << CROWD_OP_LT) | (1 << CROWD_OP_LE) |
+                   (1 << CROWD_OP_GT) | (1 << CROWD_OP_GE),
+  CROWDC_OPS_ORDER = CROWDC_OPS_CMP & ~(1 << CROWD_OP_EQ),
+  CROWDC_OPS_BODY = (1 << CROWD_OP_CONTAINS) | (1 << CROWD_OP_MATCHES) | (1 << CROWD_OP_EQ)
+};
+
+static const char *const crowdc_sema_pred_kw[] = { "exists", "absent", "contains", "matches" };
+static const char *const crowdc_sema_pred_sym[] = { "=", "<", "<=", ">", ">=" };
+
+/* The condition of a check from item k on: ':exists', ':absent',
+ * ':contains V', ':matches RE' or 'OP V'.  Fills it; -1 after an error. */
+static int crowdc_sema_pred(crowdc_sema_ctx *S, const crowdc_node *check, size_t k,
+                            const char *subject, unsigned allowed, crowdc_resp_item *it)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE], hint[128];
+  size_t n = check->u.seq.n;
+  if (k >= n) {
+    crowdc_diag_error(S->diag, &check->loc,
+                      "'%s' needs a condition, such as %s", subject,
+                      allowed & (1 << CROWD_OP_EXISTS) ? ":exists or = VALUE"
+                      : allowed & (1 << CROWD_OP_CONTAINS) ? ":contains TEXT" : "< 500ms");
+    return -1;
+  }
+  crowdc_node *c = check->u.seq.items[k];
+  int op = -1, takes_value = 1;
+  if (c->kind == CROWDC_N_KEYWORD) {
+    for (size_t i = 0; i < CROWDC_COUNT(crowdc_sema_pred_kw); i++)
+      if (crowdc_sema_streq(c->u.name.p, c->u.name.len, crowdc_sema_pred_kw[i]))
+        op = CROWD_OP_EXISTS + (int)i;
+    if (op < 0) {
+      const char *sug = crowdc_diag_suggest(c->u.name.p, c->u.name.len, crowdc_sema_pred_kw,
+                                            CROWDC_COUNT(crowdc_sema_pred_kw));
+      if (sug)
+        snprintf(hint, sizeof hint, "; did you mean ':%s'?", sug);
+      else
+        hint[0] = '\0';
+      crowdc_diag_error(S->diag, &c->loc, "unknown condition ':%s'%s",
+                        Q(q, c->u.name.p, c->u.name.len), hint);
+      return -1;
+    }
+    takes_value = op == CROWD_OP_CONTAINS || op == CROWD_OP_MATCHES;
+  } else if (c->kind == CROWDC_N_SYMBOL) {
+    for (size_t i = 0; i < CROWDC_COUNT(crowdc_sema_pred_sym); i++)
+      if (crowdc_sema_streq(c->u.name.p, c->u.name.len, crowdc_sema_pred_sym[i]))
+        op = CROWD_OP_EQ + (int)i;
+  }
+  if (op < 0) {
+    crowdc_diag_error(S->diag, &c->loc,
+                      "expected a condition such as :exists, :contains, :matches or = < <= > >=, got %s",
+                      crowdc_ast_kind_name(c->kind));
+    return -1;
+  }
+  if (!(allowed & (1u << op))) {
+    crowdc_diag_error(S->diag, &c->loc, "'%s%.*s' does not apply to '%s'",
+                      c->kind == CROWDC_N_KEYWORD ? ":" : "", (int)c->u.name.len, c->u.name.p,
+                      subject);
+    return -1;
+  }
+  it->op = op;
+  if (!takes_value) {
+    if (k + 1 < n)
+      crowdc_diag_error(S->diag, &check->u.seq.items[k + 1]->loc,
+                        "extra argument after ':%s'", crowdc_sema_pred_kw[op - CROWD_OP_EXISTS]);
+    return 0;
+  }
+  if (k + 1 >= n) {
+    crowdc_diag_error(S->diag, &c->loc, "missing value after '%s%.*s'",
+                      c->kind == CROWDC_N_KEYWORD ? ":" : "", (int)c->u.name.len, c->u.name.p);
+    return -1;
+  }
+  crowdc_node *v = check->u.seq.items[k + 1];
+  if (op == CROWD_OP_MATCHES) {
+    crowdc_sema_regex(S, v);
+    it->pattern = v;
+  } else {
+    it->value = v;
+    if (crowdc_sema_check_value(S, v, op) != 0)
+      return -1;
+  }
+  for (size_t i = k + 2; i < n; i++)
+    crowdc_diag_error(S->diag, &check->u.seq.items[i]->loc, "extra argument to '%s'", subject);
+  return 0;
+}
+
+/* (status 200 201) or (status OP N). */
+static int crowdc_sema_status_check(crowdc_sema_ctx *S, const crowdc_node *check,
+                                    crowdc_resp_item *it)
+{
+  size_t n = check->u.seq.n;
+  if (n >= 2 && check->u.seq.items[1]->kind != CROWDC_N_INT)
+    return crowdc_sema_pred(S, check, 1, "status", CROWDC_OPS_CMP, it);
+  if (n < 2) {
+    crowdc_diag_error(S->diag, &check->loc, "'status' needs one or more statuses, as in (status 200)");
+    return -1;
+  }
+  int *set = crowdc_arena_alloc(S->arena, n * sizeof *set);
+  size_t nset = 0;
+  for (size_t i = 1; i < n; i++) {
+    const crowdc_node *v = check->u.seq.items[i];
+    if (v->kind != CROWDC_N_INT || v->u.i < 100 || v->u.i > 599) {
+      crowdc_diag_error(S->diag, &v->loc, "expected an HTTP status between 100 and 599");
+      return -1;
+    }
+    set[nset++] = (int)v->u.i;
+  }
+  it->op = CROWD_OP_IN;
+  it->set = set;
+  it->nset = nset;
+  return 0;
+}
+
+/* One check of an (expect ...). */
+static int crowdc_sema_check(crowdc_sema_ctx *S, crowdc_node *check, crowdc_resp_item *it)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE], hint[128];
+  const crowdc_node *h = crowdc_sema_head(check);
+  if (!h) {
+    crowdc_diag_error(S->diag, &check->loc, "expected a check such as (status 200), got %s",
+                      check->kind == CROWDC_N_LIST ? "a list without a name"
+                                                   : crowdc_ast_kind_name(check->kind));
+    return -1;
+  }
+  int k = -1;
+  for (size_t i = 0; i < CROWDC_COUNT(crowdc_sema_checks); i++)
+    if (crowdc_ast_is(h, CROWDC_N_SYMBOL, crowdc_sema_checks[i]))
+      k = (int)i;
+  if (k < 0) {
+    crowdc_diag_error(S->diag, &h->loc, "unknown check '%s'%s", Q(q, h->u.name.p, h->u.name.len),
+                      crowdc_diag_hint(hint, sizeof hint, h->u.name.p, h->u.name.len,
+                                       crowdc_sema_checks, CROWDC_COUNT(crowdc_sema_checks)));
+    return -1;
+  }
+  static const int srcs[] = { CROWD_SRC_STATUS, CROWD_SRC_HEADER, CROWD_SRC_COOKIE,
+                              CROWD_SRC_BODY, CROWD_SRC_JSON, CROWD_SRC_TIME };
+  const char *name = crowdc_sema_checks[k];
+  it->src = srcs[k];
+  it->form = check;
+  size_t n = check->u.seq.n, len;
+  int wild;
+  switch (it->src) {
+  case CROWD_SRC_STATUS:
+    return crowdc_sema_status_check(S, check, it);
+  case CROWD_SRC_HEADER:
+  case CROWD_SRC_COOKIE:
+  case CROWD_SRC_JSON:
+    if (n < 2) {
+      crowdc_diag_error(S->diag, &check->loc, "'%s' needs a %s first, as in (%s %s :exists)",
+                        name, it->src == CROWD_SRC_JSON ? "JSON path" : "name", name,
+                        it->src == CROWD_SRC_JSON ? "\"$.id\"" : "\"Location\"");
+      return -1;
+    }
+    it->arg = check->u.seq.items[1];
+    if (it->src == CROWD_SRC_JSON)
+      crowdc_sema_json_path(S, it->arg, &wild);
+    else
+      crowdc_sema_plain(S, it->arg, it->src == CROWD_SRC_HEADER ? "a header name" : "a cookie name",
+                        &len);
+    return crowdc_sema_pred(S, check, 2, name, CROWDC_OPS_ALL, it);
+  case CROWD_SRC_BODY:
+    return crowdc_sema_pred(S, check, 1, name, CROWDC_OPS_BODY, it);
+  default: /* time */
+    if (crowdc_sema_pred(S, check, 1, name, CROWDC_OPS_ORDER, it) != 0)
+      return -1;
+    if (it->value && !crowdc_sema_is_number(it->value)) {
+      crowdc_diag_error(S->diag, &it->value->loc, "'time' compares with a duration such as 500ms");
+      return -1;
+    }
+    return 0;
+  }
+}
+
+/* (save VAR SOURCE) */
+static int crowdc_sema_save(crowdc_sema_ctx *S, crowdc_node *form, crowdc_resp_item *it)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE], hint[128];
+  size_t len;
+  if (form->u.seq.n != 3) {
+    crowdc_diag_error(S->diag, &form->loc,
+                      "'save' takes a variable and a source: (save token (json \"$.token\"))");
+    return -1;
+  }
+  crowdc_node *sym = form->u.seq.items[1], *src = form->u.seq.items[2];
+  if (sym->kind != CROWDC_N_SYMBOL) {
+    crowdc_diag_error(S->diag, &sym->loc, "expected a variable name after 'save', got %s",
+                      crowdc_ast_kind_name(sym->kind));
+    return -1;
+  }
+  if (crowdc_sema_is_const(sym)) {
+    crowdc_diag_error(S->diag, &sym->loc, "'%.*s' is a constant and cannot be redefined",
+                      (int)sym->u.name.len, sym->u.name.p);
+    return -1;
+  }
+  const crowdc_node *h = crowdc_sema_head(src);
+  int k = -1;
+  for (size_t i = 0; h && i < CROWDC_COUNT(crowdc_sema_sources); i++)
+    if (crowdc_ast_is(h, CROWDC_N_SYMBOL, crowdc_sema_sources[i]))
+      k = (int)i;
+  if (!h) {
+    crowdc_diag_error(S->diag, &src->loc,
+                      "expected what to save, such as (json \"$.id\") or (header \"Location\"), got %s",
+                      crowdc_ast_kind_name(src->kind));
+    return -1;
+  }
+  if (k < 0) {
+    crowdc_diag_error(S->diag, &h->loc, "unknown source '%s' for 'save'%s",
+                      Q(q, h->u.name.p, h->u.name.len),
+                      crowdc_diag_hint(hint, sizeof hint, h->u.name.p, h->u.name.len,
+                                       crowdc_sema_sources, CROWDC_COUNT(crowdc_sema_sources)));
+    return -1;
+  }
+  static const int srcs[] = { CROWD_SRC_JSON, CROWD_SRC_REGEX, CROWD_SRC_HEADER,
+                              CROWD_SRC_COOKIE, CROWD_SRC_STATUS, CROWD_SRC_BODY };
+  static const char *const usage[] = {
+    "(json \"$.path\")", "(regex \"id=([0-9]+)\")", "(header \"Name\")", "(cookie \"name\")",
+    "(status)", "(body)",
+  };
+  const char *name = crowdc_sema_sources[k];
+  size_t want = k <= 3 ? 2 : 1, n = src->u.seq.n;
+  it->op = CROWD_OP_SAVE;
+  it->src = srcs[k];
+  it->form = form;
+  if (k == 0) { /* (json PATH :pick P) */
+    if (n < 2) {
+      crowdc_diag_error(S->diag, &src->loc, "'%s' takes %s", name, usage[k]);
+      return -1;
+    }
+    it->arg = src->u.seq.items[1];
+    int wild;
+    crowdc_sema_json_path(S, it->arg, &wild);
+    if (n > 2) {
+      const crowdc_node *kw = src->u.seq.items[2];
+      if (!crowdc_ast_is(kw, CROWDC_N_KEYWORD, "pick")) {
+        crowdc_diag_error(S->diag, &kw->loc, "expected ':pick' after the JSON path");
+        return -1;
+      }
+      const crowdc_node *v = n > 3 ? src->u.seq.items[3] : NULL;
+      int pick = -1;
+      for (size_t i = 0; v && i < CROWDC_COUNT(crowdc_sema_picks); i++)
+        if (crowdc_ast_is(v, CROWDC_N_SYMBOL, crowdc_sema_picks[i]))
+          pick = (int)i;
+      if (pick < 0) {
+        crowdc_diag_error(S->diag, v ? &v->loc : &kw->loc,
+                          "':pick' takes first, last, random or all");
+        return -1;
+      }
+      if (!wild)
+        crowdc_diag_error(S->diag, &kw->loc, "':pick' needs a path with [*]");
+      it->pick = pick;
+      for (size_t i = 4; i < n; i++)
+        crowdc_diag_error(S->diag, &src->u.seq.items[i]->loc, "extra argument to 'json'");
+    }
+  } else {
+    if (n != want) {
+      crowdc_diag_error(S->diag, &src->loc, "'%s' takes %s here: %s", name,
+                        want == 1 ? "no argument" : "one argument", usage[k]);
+      return -1;
+    }
+    if (k == 1) {
+      it->pattern = src->u.seq.items[1];
+      crowdc_sema_regex(S, it->pattern);
+    } else if (want == 2) {
+      it->arg = src->u.seq.items[1];
+      crowdc_sema_plain(S, it->arg, k == 2 ? "a header name" : "a cookie name", &len);
+    }
+  }
+  it->slot = crowdc_sema_slot(S, sym);
+  crowdc_sema_define(S, it->slot);
+  return 0;
+}
+
+/* A response-block form, appended to r's items. */
+static void crowdc_sema_resp_form(crowdc_sema_ctx *S, crowdc_node *form, const crowdc_node *h,
+                                  crowdc_request *r, size_t *cap)
+{
+  crowdc_resp_item tmp;
+  if (crowdc_ast_is(h, CROWDC_N_SYMBOL, "expect")) {
+    if (form->u.seq.n < 2)
+      crowdc_diag_error(S->diag, &form->loc, "'expect' needs at least one check, as in (expect (status 200))");
+    for (size_t i = 1; i < form->u.seq.n && !S->diag->stopped; i++) {
+      memset(&tmp, 0, sizeof tmp);
+      tmp.slot = -1;
+      if (crowdc_sema_check(S, form->u.seq.items[i], &tmp) != 0)
+        continue;
+      r->resp = crowdc_arena_grow(S->arena, r->resp, r->nresp, cap, sizeof *r->resp);
+      r->resp[r->nresp++] = tmp;
+    }
+    return;
+  }
+  memset(&tmp, 0, sizeof tmp);
+  tmp.slot = -1;
+  tmp.form = form;
+  if (crowdc_ast_is(h, CROWDC_N_SYMBOL, "save")) {
+    if (crowdc_sema_save(S, form, &tmp) != 0)
+      return;
+  } else if (crowdc_ast_is(h, CROWDC_N_SYMBOL, "success")) {
+    if (form->u.seq.n != 1) {
+      crowdc_diag_error(S->diag, &form->u.seq.items[1]->loc, "'success' takes no argument");
+      return;
+    }
+    tmp.op = CROWD_OP_SUCCESS;
+  } else { /* failure */
+    if (form->u.seq.n != 2) {
+      crowdc_diag_error(S->diag, &form->loc, "'failure' takes a message: (failure \"no items\")");
+      return;
+    }
+    crowdc_node *m = form->u.seq.items[1];
+    if (m->kind != CROWDC_N_STRING && m->kind != CROWDC_N_SYMBOL) {
+      crowdc_diag_error(S->diag, &m->loc, "the message of 'failure' must be a string, got %s",
+                        crowdc_ast_kind_name(m->kind));
+      return;
+    }
+    crowdc_sema_expr(S, m);
+    tmp.op = CROWD_OP_FAILURE;
+    tmp.value = m;
+  }
+  r->resp = crowdc_arena_grow(S->arena, r->resp, r->nresp, cap, sizeof *r->resp);
+  r->resp[r->nresp++] = tmp;
+}
+
 static const char *const crowdc_sema_req_opts[] = {
   "name", "headers", "query", "json", "form", "timeout",
 };
@@ -559,10 +1013,6 @@ static int crowdc_sema_request(crowdc_sema_ctx *S, crowdc_node *form, int method
     crowdc_diag_error(S->diag, &form->loc, "'%s' needs a path, as in (%s \"/\")", mname, mname);
     return -1;
   }
-  for (size_t i = 1; i < o.nrest; i++)
-    crowdc_diag_error(S->diag, &o.rest[i]->loc,
-                      "extra argument to '%s': it takes one path, then options such as :name",
-                      mname);
   crowdc_node *path = (crowdc_node *)o.rest[0];
   char t = crowdc_sema_expr(S, path);
   if (t && !crowdc_sema_type_ok('s', t)) {
@@ -611,11 +1061,49 @@ static int crowdc_sema_request(crowdc_sema_ctx *S, crowdc_node *form, int method
       crowdc_diag_error(S->diag, &v->loc, "':timeout' must be a positive duration such as 5s");
     r->timeout = v;
   }
+  /* The response block last: its saves define variables for what follows. */
+  size_t cap = 0;
+  for (size_t i = 1; i < o.nrest && !S->diag->stopped; i++) {
+    crowdc_node *f = (crowdc_node *)o.rest[i];
+    const crowdc_node *h = crowdc_sema_head(f);
+    if (h && crowdc_sema_in(h->u.name.p, h->u.name.len, crowdc_sema_resp_forms,
+                            CROWDC_COUNT(crowdc_sema_resp_forms)))
+      crowdc_sema_resp_form(S, f, h, r, &cap);
+    else
+      crowdc_diag_error(S->diag, &f->loc,
+                        "extra argument to '%s': it takes one path, then options such as :name, "
+                        "then (expect ...) and (save ...)",
+                        mname);
+  }
   (void)q;
   return 0;
 }
 
 /* ---- tasks and users -------------------------------------------------- */
+
+/* The statements of a task, on-start or on-stop, appended to out. */
+static void crowdc_sema_stmts(crowdc_sema_ctx *S, crowdc_node *const *items, size_t n,
+                              crowdc_stmt *out, size_t *nout)
+{
+  for (size_t i = 0; i < n && !S->diag->stopped; i++) {
+    crowdc_node *st = items[i];
+    const crowdc_node *h = crowdc_sema_head(st);
+    int m = -1;
+    for (int k = 0; h && k < CROWDC_NMETHODS; k++)
+      if (crowdc_ast_is(h, CROWDC_N_SYMBOL, crowdc_sema_methods[k]))
+        m = k;
+    int rc = -1;
+    if (m >= 0)
+      rc = crowdc_sema_request(S, st, m, &out[*nout]);
+    else if (h && crowdc_ast_is(h, CROWDC_N_SYMBOL, "let"))
+      rc = crowdc_sema_let(S, st, &out[*nout]);
+    else
+      crowdc_sema_unknown_form(S, st, "(get \"/\")", crowdc_sema_task_forms,
+                               CROWDC_COUNT(crowdc_sema_task_forms));
+    if (rc == 0)
+      (*nout)++;
+  }
+}
 
 static const char *const crowdc_sema_task_opts[] = { "weight" };
 
@@ -640,24 +1128,7 @@ static void crowdc_sema_task(crowdc_sema_ctx *S, crowdc_node *form, crowdc_task 
   }
   size_t scope_mark = S->nscope;
   t->stmts = crowdc_arena_alloc(S->arena, (o.nrest + 1) * sizeof *t->stmts);
-  for (size_t i = 0; i < o.nrest && !S->diag->stopped; i++) {
-    crowdc_node *st = (crowdc_node *)o.rest[i];
-    const crowdc_node *h = crowdc_sema_head(st);
-    int m = -1;
-    for (int k = 0; h && k < CROWDC_NMETHODS; k++)
-      if (crowdc_ast_is(h, CROWDC_N_SYMBOL, crowdc_sema_methods[k]))
-        m = k;
-    int rc = -1;
-    if (m >= 0)
-      rc = crowdc_sema_request(S, st, m, &t->stmts[t->nstmts]);
-    else if (h && crowdc_ast_is(h, CROWDC_N_SYMBOL, "let"))
-      rc = crowdc_sema_let(S, st, &t->stmts[t->nstmts]);
-    else
-      crowdc_sema_unknown_form(S, st, "(get \"/\")", crowdc_sema_task_forms,
-                               CROWDC_COUNT(crowdc_sema_task_forms));
-    if (rc == 0)
-      t->nstmts++;
-  }
+  crowdc_sema_stmts(S, (crowdc_node *const *)o.rest, o.nrest, t->stmts, &t->nstmts);
   crowdc_sema_scope_pop(S, scope_mark);
 }
 
@@ -786,15 +1257,35 @@ static void crowdc_sema_user(crowdc_sema_ctx *S, crowdc_node *form, const crowdc
   if (o.val[2] && crowdc_sema_client(S, o.val[2], &u->client) == 0)
     u->client_at = o.val[2];
 
-  /* User-level lets first: on_start runs them before any task. */
-  u->init = crowdc_arena_alloc(S->arena, (o.nrest + 1) * sizeof *u->init);
+  /* User-level lets and on-start first, in source order: on_start runs
+   * them before any task, so what they define is defined in every task. */
+  size_t ninit = 0;
+  for (size_t i = 0; i < o.nrest; i++) {
+    const crowdc_node *b = o.rest[i], *h = crowdc_sema_head(b);
+    ninit += h && crowdc_ast_is(h, CROWDC_N_SYMBOL, "on-start") ? b->u.seq.n : 1;
+  }
+  u->init = crowdc_arena_alloc(S->arena, (ninit + 1) * sizeof *u->init);
   u->tasks = crowdc_arena_alloc(S->arena, (o.nrest + 1) * sizeof *u->tasks);
+  const crowdc_node *on_start = NULL, *on_stop = NULL;
   for (size_t i = 0; i < o.nrest; i++) {
     crowdc_node *b = (crowdc_node *)o.rest[i];
     const crowdc_node *h = crowdc_sema_head(b);
     if (h && crowdc_ast_is(h, CROWDC_N_SYMBOL, "let")) {
       if (crowdc_sema_let(S, b, &u->init[u->ninit]) == 0)
         u->ninit++;
+    } else if (h && (crowdc_ast_is(h, CROWDC_N_SYMBOL, "on-start") ||
+                     crowdc_ast_is(h, CROWDC_N_SYMBOL, "on-stop"))) {
+      int start = crowdc_ast_is(h, CROWDC_N_SYMBOL, "on-start");
+      const crowdc_node **seen = start ? &on_start : &on_stop;
+      if (*seen) {
+        crowdc_diag_error(S->diag, &h->loc, "duplicate '%s' in user '%s'", start ? "on-start" : "on-stop",
+                          Q(q, u->name->u.name.p, u->name->u.name.len));
+        crowdc_diag_note(S->diag, &(*seen)->loc, "the first one is here");
+        continue;
+      }
+      *seen = h;
+      if (start)
+        crowdc_sema_stmts(S, b->u.seq.items + 1, b->u.seq.n - 1, u->init, &u->ninit);
     } else if (!h || !crowdc_ast_is(h, CROWDC_N_SYMBOL, "task")) {
       crowdc_sema_unknown_form(S, b, "(task ...)", crowdc_sema_user_forms,
                                CROWDC_COUNT(crowdc_sema_user_forms));
@@ -819,6 +1310,20 @@ static void crowdc_sema_user(crowdc_sema_ctx *S, crowdc_node *form, const crowdc
       crowdc_diag_note(S->diag, &prev->loc, "previous definition is here");
     }
     u->ntasks++;
+  }
+  /* on-stop sees what on-start defined; its own lets stay its own. */
+  const crowdc_node *stop_form = NULL;
+  for (size_t i = 0; on_stop && i < o.nrest; i++)
+    if (o.rest[i]->u.seq.n && o.rest[i]->u.seq.items[0] == on_stop)
+      stop_form = o.rest[i];
+  if (stop_form && !S->diag->stopped) {
+    const crowdc_node *on_stop_form = stop_form;
+    size_t mark = S->nscope;
+    u->has_stop = 1;
+    u->stop = crowdc_arena_alloc(S->arena, on_stop_form->u.seq.n * sizeof *u->stop);
+    crowdc_sema_stmts(S, on_stop_form->u.seq.items + 1, on_stop_form->u.seq.n - 1, u->stop,
+                      &u->nstop);
+    crowdc_sema_scope_pop(S, mark);
   }
   if (u->ntasks == 0)
     crowdc_diag_error(S->diag, &u->name->loc, "user '%s' has no tasks",
@@ -848,9 +1353,14 @@ static void crowdc_sema_scenario(crowdc_sema_ctx *S, crowdc_node *form)
   if (o.val[0]) {
     const crowdc_node *h = o.val[0];
     const char *p = crowdc_ast_plain_string(h) && h->u.str.n ? h->u.str.parts[0].p : NULL;
+    size_t len = p ? h->u.str.parts[0].len : 0, bad = 0;
+    while (bad < len && (unsigned char)p[bad] > 0x20 && p[bad] != 0x7f)
+      bad++;
     if (!p || (strncmp(p, "http://", 7) != 0 && strncmp(p, "https://", 8) != 0))
       crowdc_diag_error(S->diag, &h->loc,
                         "':host' must be a URL such as \"http://127.0.0.1:8080\"");
+    else if (bad < len) /* also: the runtime reads the host as a C string */
+      crowdc_diag_error(S->diag, &h->loc, "':host' cannot hold spaces or control characters");
     else
       m->host = h;
   }

@@ -25,6 +25,20 @@ typedef enum crowdc_wait {
 /* HTTP clients, in crowd.h's crowd_client_kind order. */
 typedef enum crowdc_client { CROWDC_CLIENT_HTTP = 0, CROWDC_CLIENT_FAST } crowdc_client;
 
+/* One item of a request's response block, in crowd.h's terms: op is a
+ * crowd_op, src a crowd_src, pick a crowd_pick. */
+typedef struct crowdc_resp_item {
+  int op, src;
+  const crowdc_node *form;     /* the check, save, success or failure form */
+  const crowdc_node *arg;      /* header or cookie name, JSON path (plain strings) */
+  const crowdc_node *pattern;  /* :matches and (regex ...): a plain string */
+  const crowdc_node *value;    /* what is compared with, or failure's message */
+  const int *set;              /* (status 200 201): the statuses */
+  size_t nset;
+  int pick;
+  int slot;                    /* save: the variable's slot; else -1 */
+} crowdc_resp_item;
+
 typedef struct crowdc_request {
   int method;                   /* index into crowdc_sema_methods */
   const crowdc_node *path;      /* string expression */
@@ -32,6 +46,8 @@ typedef struct crowdc_request {
   const crowdc_node *headers, *query, *form; /* maps */
   const crowdc_node *json;      /* a value: map, vector or expression */
   const crowdc_node *timeout;   /* a number of seconds */
+  crowdc_resp_item *resp;       /* the response block, in order */
+  size_t nresp;
 } crowdc_request;
 
 typedef enum crowdc_stmt_kind { CROWDC_S_LET, CROWDC_S_REQUEST } crowdc_stmt_kind;
@@ -56,8 +72,11 @@ typedef struct crowdc_user {
   double weight;
   crowdc_wait wait;
   double wait_a, wait_b;
-  crowdc_stmt *init;        /* user-level lets, run by on_start */
+  crowdc_stmt *init;        /* user-level lets and (on-start ...), run by on_start */
   size_t ninit;
+  crowdc_stmt *stop;        /* (on-stop ...) */
+  size_t nstop;
+  int has_stop;             /* there is an on-stop form (even an empty one) */
   crowdc_task *tasks;
   size_t ntasks;
   const crowdc_node **vars; /* a symbol naming each slot */

@@ -245,12 +245,68 @@ static void engine_free(void *engine)
 
 /* ---- connections -------------------------------------------------------------------- */
 
+/* Keep up to CROWD_BODY_CAP bytes of the body for a response block. */
+static void keep_body(crowd_request *req, const char *p, size_t n)
+{
+  size_t room = req->resp_body.len < CROWD_BODY_CAP ? CROWD_BODY_CAP - req->resp_body.len : 0;
+  if (n > room) {
+    n = room;
+    req->resp_truncated = 1;
+  }
+  if (n > 0 && crowd_buf_add(&req->resp_body, p, n) != 0)
+    req->resp_truncated = 1; /* out of memory: the checks see what was kept */
+}
+
 static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
   curl_conn *c = userdata;
   size_t n = size * nmemb;
-  if (c->req)
-    c->req->content_length += n; /* counted, then discarded */
+  if (c->req) {
+    c->req->content_length += n; /* counted, then discarded... */
+    if (c->req->keep_response)   /* ...unless a check or a save reads it */
+      keep_body(c->req, ptr, n);
+  }
+  return n;
+}
+
+/* CURLOPT_HEADERFUNCTION: keep "Name: value" lines for a response block.
+ * A status line starts a new response (a redirect, a 100 Continue): only
+ * the last response's headers and body are kept. */
+static size_t header_cb(char *buf, size_t size, size_t nitems, void *userdata)
+{
+  curl_conn *c = userdata;
+  size_t n = size * nitems;
+  crowd_request *req = c->req;
+  if (req == NULL || !req->keep_response)
+    return n;
+  size_t len = n;
+  while (len > 0 && (buf[len - 1] == '\r' || buf[len - 1] == '\n'))
+    len--;
+  if (len >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
+    crowd_buf_reset(&req->resp_headers);
+    crowd_buf_reset(&req->resp_body);
+    req->nresp_headers = 0;
+    req->resp_truncated = 0;
+    return n;
+  }
+  const char *colon = memchr(buf, ':', len);
+  if (colon == NULL || colon == buf)
+    return n; /* the blank line that ends the headers, or junk */
+  const char *v = colon + 1, *end = buf + len;
+  while (v < end && (*v == ' ' || *v == '\t'))
+    v++;
+  crowd_buf *h = &req->resp_headers;
+  size_t mark = h->len;
+  int rc = crowd_buf_add(h, buf, (size_t)(colon - buf));
+  rc |= crowd_buf_add(h, ": ", 2);
+  rc |= crowd_buf_add(h, v, (size_t)(end - v));
+  rc |= crowd_buf_addc(h, '\0');
+  if (rc == 0) {
+    req->nresp_headers++;
+  } else if (h->p) { /* out of memory: drop the partial line */
+    h->len = mark;
+    h->p[mark] = '\0';
+  }
   return n;
 }
 
@@ -273,6 +329,8 @@ static void *conn_new(void *engine)
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
   curl_easy_setopt(h, CURLOPT_USERAGENT, "crowd/" PACKAGE_VERSION);
   /* Locust's HttpUser (python-requests) follows redirects, up to 30 */
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);

@@ -13,15 +13,17 @@ libcrowd_a_SOURCES = \
 	runtime/options.c runtime/options.h \
 	runtime/report_console.c \
 	runtime/request.c runtime/request.h \
+	runtime/response.c runtime/response.h \
 	runtime/rng.c runtime/rng.h \
 	runtime/runner.c runtime/runner.h \
 	runtime/stats.c runtime/stats.h \
 	runtime/user.c runtime/user.h \
 	runtime/value.c \
-	stdlib/builtins.c
-libcrowd_a_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(OPENSSL_CFLAGS) $(ZLIB_CFLAGS)
+	stdlib/builtins.c \
+	stdlib/jsonpath.c stdlib/jsonpath.h
+libcrowd_a_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(OPENSSL_CFLAGS) $(ZLIB_CFLAGS) $(CJSON_CFLAGS)
 
 # What an executable links besides libcrowd.a: libev and http-parser
-# statically, libcurl's stack, OpenSSL and zlib dynamically (Debian ships no
-# usable static libcurl stack).
-CROWD_EXE_LIBS = -Wl,-Bstatic -lev -lhttp_parser -Wl,-Bdynamic $(CURL_LIBS) $(OPENSSL_LIBS) $(ZLIB_LIBS) -lm
+# statically, libcurl's stack, OpenSSL, zlib and cJSON dynamically (Debian
+# ships no usable static libcurl stack, and no static cJSON).
+CROWD_EXE_LIBS = -Wl,-Bstatic -lev -lhttp_parser -Wl,-Bdynamic $(CURL_LIBS) $(OPENSSL_LIBS) $(ZLIB_LIBS) $(CJSON_LIBS) -lm

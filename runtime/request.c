@@ -179,6 +179,17 @@ static void req_oom(crowd_user *u)
 void crowd_req_begin(crowd_user *u, const crowd_req_site *site)
 {
   crowd_request *r = &u->req;
+  if (u->resp_pending) { /* a response block that never ran: record as is */
+    char buf[32];
+    crowd_request_record(r, crowd_request_default_error(r, buf, sizeof buf));
+  }
+  u->resp = NULL;
+  u->resp_pending = false;
+  r->keep_response = 0;
+  crowd_buf_reset(&r->resp_headers);
+  crowd_buf_reset(&r->resp_body);
+  r->nresp_headers = 0;
+  r->resp_truncated = 0;
   r->method = site->method;
   r->site = site->site;
   crowd_buf_reset(&r->url);
@@ -216,6 +227,25 @@ static size_t url_path_start(const char *p, size_t len)
   return i;
 }
 
+/* URL text: bytes that cannot appear in a URL (controls, space, non-ASCII,
+ * and " < > \\ ^ ` { | }) are percent-encoded, as python-requests does;
+ * everything else, '%' included, is kept as the scenario wrote it. */
+static int add_url_text(crowd_buf *b, const char *p, size_t len)
+{
+  static const char hex[] = "0123456789ABCDEF";
+  int rc = 0;
+  for (size_t i = 0; i < len && rc == 0; i++) {
+    unsigned char c = (unsigned char)p[i];
+    if (c <= 0x20 || c >= 0x7f || strchr("\"<>\\^`{|}", c) != NULL) {
+      char enc[3] = { '%', hex[c >> 4], hex[c & 15] };
+      rc = crowd_buf_add(b, enc, 3);
+    } else {
+      rc = crowd_buf_addc(b, (char)c);
+    }
+  }
+  return rc;
+}
+
 void crowd_req_path(crowd_user *u, const crowd_val *path)
 {
   crowd_request *r = &u->req;
@@ -227,16 +257,16 @@ void crowd_req_path(crowd_user *u, const crowd_val *path)
   crowd_buf_reset(&r->url);
 
   if (is_absolute_url(p, len) || u->host == NULL) {
-    rc |= crowd_buf_add(&r->url, p, len);
+    rc |= add_url_text(&r->url, p, len);
   } else {
     /* host + path, with exactly one '/' between them */
     size_t hlen = strlen(u->host);
     while (hlen > 0 && u->host[hlen - 1] == '/' && len > 0 && p[0] == '/')
       hlen--;
-    rc |= crowd_buf_add(&r->url, u->host, hlen);
+    rc |= add_url_text(&r->url, u->host, hlen);
     if (len > 0 && p[0] != '/' && p[0] != '?' && (hlen == 0 || u->host[hlen - 1] != '/'))
       rc |= crowd_buf_addc(&r->url, '/');
-    rc |= crowd_buf_add(&r->url, p, len);
+    rc |= add_url_text(&r->url, p, len);
   }
   r->path_start = r->url.p ? url_path_start(r->url.p, r->url.len) : 0;
   r->has_query = r->url.p && memchr(r->url.p, '?', r->url.len) != NULL;
@@ -273,10 +303,28 @@ static int add_header_text(crowd_buf *b, const crowd_val *v)
   return 0;
 }
 
+/* A header name is an HTTP token: crowdc checks literal names; a byte of a
+ * computed name that is not a token character becomes '_'. */
+static int add_header_name(crowd_buf *b, const crowd_val *v)
+{
+  char tmp[40];
+  const char *p;
+  size_t len;
+  val_text(v, tmp, sizeof tmp, &p, &len);
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)p[i];
+    int tchar = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                (c && strchr("!#$%&'*+-.^_`|~", c));
+    if (crowd_buf_addc(b, tchar ? (char)c : '_') != 0)
+      return -1;
+  }
+  return 0;
+}
+
 void crowd_req_header(crowd_user *u, const crowd_val *key, const crowd_val *value)
 {
   crowd_buf *h = &u->req.headers;
-  int rc = add_header_text(h, key);
+  int rc = add_header_name(h, key);
   rc |= crowd_buf_add(h, ": ", 2);
   rc |= add_header_text(h, value);
   rc |= crowd_buf_addc(h, '\0'); /* the separator; len counts it */
@@ -555,21 +603,35 @@ void crowd_str_end(crowd_user *u, crowd_val *out)
 
 /* ---- the result ---------------------------------------------------------------- */
 
-void crowd_request_done(crowd_request *req)
+const char *crowd_request_default_error(const crowd_request *req, char *buf, size_t size)
+{
+  if (req->error[0] != '\0')
+    return req->error; /* a transport error: the client's message */
+  if (req->status >= 400) {
+    snprintf(buf, size, "HTTP %ld", req->status);
+    return buf; /* the code alone, so failures group by it */
+  }
+  return NULL;
+}
+
+void crowd_request_record(crowd_request *req, const char *err)
 {
   crowd_user *u = req->user;
-  char status_err[32];
-  const char *err = NULL;
-  if (req->error[0] != '\0') {
-    err = req->error; /* a transport error: the client's message */
-  } else if (req->status >= 400) {
-    snprintf(status_err, sizeof status_err, "HTTP %ld", req->status);
-    err = status_err; /* the code alone, so failures group by it */
-  }
   if (u && u->runner && u->runner->stats)
     crowd_stats_record(u->runner->stats, crowd_method_name(req->method),
                        req->name.p ? req->name.p : "", req->response_us,
                        req->content_length, err, crowd_clock_wall());
+}
+
+void crowd_request_done(crowd_request *req)
+{
+  crowd_user *u = req->user;
+  if (u && u->resp) {
+    u->resp_pending = true; /* crowd_resp_check records it */
+  } else {
+    char buf[32];
+    crowd_request_record(req, crowd_request_default_error(req, buf, sizeof buf));
+  }
   if (u)
     crowd_user_request_done(u);
 }

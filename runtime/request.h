@@ -65,7 +65,15 @@ typedef struct crowd_request {
 
 const char *crowd_method_name(crowd_method m);
 
-/* Called by the client exactly once per started request. */
+/* Called by the client exactly once per started request.  A request with a
+ * response block (crowd_req_response) is recorded later, by
+ * crowd_resp_check; any other is recorded here. */
 void crowd_request_done(crowd_request *req);
+/* Record the request in the statistics: failed with err, or succeeded
+ * (err NULL). */
+void crowd_request_record(crowd_request *req, const char *err);
+/* The failure that the request's outcome alone gives (a transport error,
+ * "HTTP 404"), or NULL; buf (32 bytes or more) may hold the text. */
+const char *crowd_request_default_error(const crowd_request *req, char *buf, size_t size);
 
 #endif

@@ -13,6 +13,9 @@
 #include "log.h"
 
 #define STATS_INTERVAL 2.0 /* seconds between periodic tables, as Locust's */
+/* How long users that were stopped in the middle of a task may take to run
+ * their on-stop block before they are killed (doc/running.md). */
+#define ON_STOP_GRACE 1.0
 
 /* ---- spawning ------------------------------------------------------------------ */
 
@@ -140,12 +143,24 @@ static void runner_finish(crowd_runner *r)
   ev_break(r->loop, EVBREAK_ALL);
 }
 
-/* Stop every user; graceful lets users inside a task finish it (stop-timeout). */
+/* Stop every user; graceful lets users inside a task finish it (stop-timeout).
+ * Users then run their on-stop block. */
 static void runner_stop_users(crowd_runner *r, bool graceful)
 {
   r->in_stop = true;
   for (size_t i = 0; i < r->nusers; i++)
     crowd_user_stop(r->users[i], graceful);
+  r->in_stop = false;
+  if (!graceful)
+    r->stop_forced = true;
+}
+
+/* Stop every user now, on-stop blocks included. */
+static void runner_kill_users(crowd_runner *r)
+{
+  r->in_stop = true;
+  for (size_t i = 0; i < r->nusers; i++)
+    crowd_user_kill(r->users[i]);
   r->in_stop = false;
 }
 
@@ -161,17 +176,30 @@ static void runner_stop(crowd_runner *r)
     runner_finish(r);
     return;
   }
-  ev_timer_set(&r->stop_timer, (double)r->opt->stop_timeout, 0.);
+  ev_timer_set(&r->stop_timer, r->stop_forced ? ON_STOP_GRACE : (double)r->opt->stop_timeout, 0.);
   ev_timer_start(r->loop, &r->stop_timer);
 }
 
+/* At --stop-timeout, users still in a task are stopped and run their
+ * on-stop block, within ON_STOP_GRACE; after that, everyone is killed. */
 static void stop_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
   crowd_runner *r = w->data;
-  crowd_log(CROWD_LOG_INFO, "crowd.runners",
-            "Not all users finished their tasks & terminated in %ld seconds. Stopping them...",
-            r->opt->stop_timeout);
-  runner_stop_users(r, false);
+  if (!r->stop_forced) {
+    crowd_log(CROWD_LOG_INFO, "crowd.runners",
+              "Not all users finished their tasks & terminated in %ld seconds. Stopping them...",
+              r->opt->stop_timeout);
+    runner_stop_users(r, false);
+    if (r->running > 0) {
+      ev_timer_set(&r->stop_timer, ON_STOP_GRACE, 0.);
+      ev_timer_start(r->loop, &r->stop_timer);
+      return;
+    }
+  } else {
+    crowd_log(CROWD_LOG_INFO, "crowd.runners", "%zu users still in on-stop after %.0f s; stopping them",
+              r->running, ON_STOP_GRACE);
+    runner_kill_users(r);
+  }
   runner_finish(r);
 }
 
@@ -201,7 +229,7 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
   r->signals++;
   crowd_log(CROWD_LOG_INFO, "crowd.main", "Got %s signal", w->signum == SIGINT ? "SIGINT" : "SIGTERM");
   if (r->phase == CROWD_RUNNER_STOPPING) { /* a second signal: stop at once */
-    runner_stop_users(r, false);
+    runner_kill_users(r);
     runner_finish(r);
     return;
   }

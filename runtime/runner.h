@@ -50,6 +50,7 @@ typedef struct crowd_runner {
   crowd_runner_phase phase;
   int signals;
   bool in_stop;               /* inside the stop loop */
+  bool stop_forced;           /* tasks were cut: only on-stop blocks remain */
 
   ev_timer spawn_timer, runtime_timer, stats_timer, stop_timer;
   ev_signal sigint_watcher, sigterm_watcher, winch_watcher;

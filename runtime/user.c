@@ -173,6 +173,22 @@ static void user_wait(crowd_user *u)
   ev_timer_start(u->runner->loop, &u->wait_timer);
 }
 
+/* Make on_stop the function to run, if the user has one still to run. */
+static bool user_enter_on_stop(crowd_user *u)
+{
+  if (u->desc->on_stop == NULL || u->on_stop_ran || u->start_failed)
+    return false;
+  if (u->runner)
+    ev_timer_stop(u->runner->loop, &u->wait_timer);
+  u->on_stop_ran = true;
+  u->in_on_stop = true;
+  u->in_on_start = false;
+  u->stopping = false;
+  u->fn = u->desc->on_stop;
+  u->step = 0;
+  return true;
+}
+
 /* Run tasks until one yields on a request, or the user waits or stops. */
 static void user_drive(crowd_user *u)
 {
@@ -181,6 +197,8 @@ static void user_drive(crowd_user *u)
       return;
     if (u->fn == NULL) {
       if (u->stopping) {
+        if (user_enter_on_stop(u))
+          continue;
         user_finish_stop(u);
         return;
       }
@@ -212,15 +230,24 @@ static void user_drive(crowd_user *u)
     }
 
     bool was_on_start = u->in_on_start;
+    bool was_on_stop = u->in_on_stop;
     u->fn = NULL;
     u->in_on_start = false;
+    u->in_on_stop = false;
+    if (was_on_stop) {
+      user_finish_stop(u);
+      return;
+    }
     if (was_on_start && rc == CROWD_TASK_FAIL) {
-      /* as in Locust, an error in on_start ends the user */
+      /* as in Locust, an error in on_start ends the user, without on_stop */
       crowd_log(CROWD_LOG_ERROR, "crowd.user", "%s: on_start failed; the user stops", u->desc->name);
+      u->start_failed = true;
       user_finish_stop(u);
       return;
     }
     if (u->stopping) {
+      if (user_enter_on_stop(u))
+        continue;
       user_finish_stop(u);
       return;
     }
@@ -243,21 +270,45 @@ void crowd_user_start(crowd_user *u)
   user_drive(u);
 }
 
+/* Abandon the request in flight, if any: not recorded. */
+static void user_cancel(crowd_user *u)
+{
+  if (u->in_flight && user_client(u))
+    user_client(u)->cancel(u->conn);
+  u->in_flight = false;
+  u->done_pending = false;
+  u->resp = NULL;
+  u->resp_pending = false;
+}
+
 bool crowd_user_stop(crowd_user *u, bool graceful)
 {
   if (u->state == CROWD_USER_STOPPED)
     return true;
+  if (u->in_on_stop) /* already on its way out */
+    return false;
   if (graceful && (u->state == CROWD_USER_RUNNING || u->state == CROWD_USER_IN_FLIGHT)) {
     u->stopping = true;
     return false;
   }
-  if (u->in_flight && user_client(u)) {
-    user_client(u)->cancel(u->conn);
+  user_cancel(u);
+  u->fn = NULL;
+  if (user_enter_on_stop(u)) {
+    user_drive(u);
+    return u->state == CROWD_USER_STOPPED;
   }
-  u->in_flight = false;
-  u->done_pending = false;
   user_finish_stop(u);
   return true;
+}
+
+void crowd_user_kill(crowd_user *u)
+{
+  if (u->state == CROWD_USER_STOPPED)
+    return;
+  user_cancel(u);
+  u->in_on_stop = false;
+  u->on_stop_ran = true;
+  user_finish_stop(u);
 }
 
 void crowd_user_free(crowd_user *u)
@@ -280,6 +331,8 @@ void crowd_user_free(crowd_user *u)
   crowd_buf_free(&u->req.name);
   crowd_buf_free(&u->req.headers);
   crowd_buf_free(&u->req.body);
+  crowd_buf_free(&u->req.resp_headers);
+  crowd_buf_free(&u->req.resp_body);
   crowd_buf_free(&u->query);
   crowd_buf_free(&u->scratch);
   crowd_buf_free(&u->json_stack);

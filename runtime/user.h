@@ -69,16 +69,26 @@ struct crowd_user {
 
   double cp_last_run, cp_last_wait; /* constant_pacing state (seconds) */
   ev_timer wait_timer;
+
+  const crowd_resp_desc *resp; /* the request's response block, or NULL */
+  bool resp_pending;           /* its response arrived, not yet checked */
+  bool in_on_stop;             /* running desc->on_stop */
+  bool on_stop_ran;            /* on_stop runs at most once */
+  bool start_failed;           /* on_start failed: no on_stop (as Locust) */
 };
 
 /* A user ready to start; NULL when out of memory. */
 crowd_user *crowd_user_new(struct crowd_runner *r, const crowd_user_class *cls, const char *host);
 void crowd_user_start(crowd_user *u);
-/* Stop the user.  graceful: a user inside a task finishes the task first
- * (returns false; the runner hears of it through crowd_runner_user_stopped);
- * otherwise (or when waiting) it stops now, its request cancelled and not
- * recorded (returns true). */
+/* Stop the user.  graceful: a user inside a task finishes the task first;
+ * otherwise (or when waiting) its task stops now, its request cancelled and
+ * not recorded.  Then the user runs its class's on_stop, if any (once; not
+ * after a failed on_start), and stops.  Returns true when the user has
+ * stopped, false when it is still finishing a task or running on_stop (the
+ * runner hears of the end through crowd_runner_user_stopped). */
 bool crowd_user_stop(crowd_user *u, bool graceful);
+/* Stop the user at once, on_stop included (its request is cancelled). */
+void crowd_user_kill(crowd_user *u);
 void crowd_user_free(crowd_user *u);
 
 /* From request.c: send u->req / the response to it has been recorded. */

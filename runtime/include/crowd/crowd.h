@@ -59,7 +59,8 @@ typedef struct crowd_user crowd_user; /* opaque to generated code */
 enum {
   CROWD_TASK_DONE = 0,  /* the task finished */
   CROWD_TASK_YIELD = 1, /* waiting (a request is in flight): call again with the saved step */
-  CROWD_TASK_FAIL = 2   /* a run-time error, already reported through crowd_task_error() */
+  CROWD_TASK_FAIL = 2   /* a run-time error, already reported through crowd_task_error()
+                           or as a failed request (crowd_resp_check) */
 };
 
 /* A task function resumes at *step (0 on entry); vars are the user's variable
@@ -118,6 +119,94 @@ void crowd_json_val(crowd_user *u, const crowd_val *v); /* nil -> null, str -> s
 void crowd_json_bool(crowd_user *u, int b);
 void crowd_json_end(crowd_user *u);
 
+/* ---- responses: checks and saves ------------------------------------ */
+
+/* A request form may end with a response block, (expect ...), (save ...),
+ * (success) and (failure ...): crowdc lowers it to a static table of items
+ * that the runtime evaluates in order, once the response has arrived. */
+
+typedef enum crowd_src {   /* what an item reads */
+  CROWD_SRC_NONE = 0,      /* (success), (failure) */
+  CROWD_SRC_STATUS,
+  CROWD_SRC_HEADER,        /* arg: the header's name (any case) */
+  CROWD_SRC_COOKIE,        /* arg: a cookie set by the response (Set-Cookie) */
+  CROWD_SRC_BODY,
+  CROWD_SRC_JSON,          /* arg: a JSON path (stdlib/jsonpath.h) */
+  CROWD_SRC_REGEX,         /* re over the body: group 1, or the whole match */
+  CROWD_SRC_TIME           /* the response time, in seconds */
+} crowd_src;
+
+typedef enum crowd_op {
+  CROWD_OP_SAVE = 0,       /* store the value in slot */
+  CROWD_OP_EXISTS,
+  CROWD_OP_ABSENT,
+  CROWD_OP_CONTAINS,       /* the value's text contains the expected text */
+  CROWD_OP_MATCHES,        /* re matches the value's text */
+  CROWD_OP_EQ, CROWD_OP_LT, CROWD_OP_LE, CROWD_OP_GT, CROWD_OP_GE,
+  CROWD_OP_IN,             /* the status is one of set */
+  CROWD_OP_SUCCESS,        /* the request succeeds, whatever its status */
+  CROWD_OP_FAILURE         /* the request fails with the expected value as message */
+} crowd_op;
+
+/* Which match of a JSON path with [*] a save keeps. */
+typedef enum crowd_pick {
+  CROWD_PICK_FIRST = 0, CROWD_PICK_LAST, CROWD_PICK_RANDOM,
+  CROWD_PICK_ALL           /* every match, as a JSON array (a string) */
+} crowd_pick;
+
+/* A piece of a string interpolated at run time: bytes, or (p == NULL) the
+ * variable in slot. */
+typedef struct crowd_tpl_part {
+  const char *p;
+  size_t len;
+  int slot;
+} crowd_tpl_part;
+
+/* A POSIX extended regular expression, compiled on first use.  Generated
+ * code keeps one, zeroed, in a non-const static per pattern; the runtime
+ * owns what `compiled` points to, for the life of the process. */
+typedef struct crowd_regex {
+  const char *pattern;
+  void *compiled;
+  int state;               /* 0 not yet compiled, 1 compiled, -1 invalid */
+} crowd_regex;
+
+typedef struct crowd_resp_item {
+  crowd_op op;
+  crowd_src src;
+  const char *arg;               /* HEADER and COOKIE name, JSON path; or NULL */
+  crowd_regex *re;               /* MATCHES, SRC_REGEX; or NULL */
+  /* The value compared with (CONTAINS, EQ..GE) or FAILURE's message: a
+   * constant, a variable (value_slot >= 0) or an interpolated string. */
+  const crowd_val *value;
+  int value_slot;
+  const crowd_tpl_part *tpl;
+  int ntpl;
+  const int *set;                /* IN: the statuses */
+  int nset;
+  crowd_pick pick;
+  int slot;                      /* SAVE: the variable; else -1 */
+  const char *site;              /* "file:line:col" of the item */
+} crowd_resp_item;
+
+typedef struct crowd_resp_desc {
+  const crowd_resp_item *items;
+  int nitems;
+  int keep;       /* some item reads the headers or the body */
+  int has_status; /* the block checks the status itself: a status >= 400
+                     alone does not fail the request */
+} crowd_resp_desc;
+
+/* Between crowd_req_begin and crowd_req_send: the request has a response
+ * block.  The client then keeps what it needs, and the request is recorded
+ * in the statistics only by crowd_resp_check. */
+void crowd_req_response(crowd_user *u, const crowd_resp_desc *resp);
+/* Right after the request's resume point: evaluate the block, record the
+ * request (failed with the first failure's message, if any).  Returns 0,
+ * or -1 when a save failed: the task must stop (return CROWD_TASK_FAIL),
+ * since what follows would use a value that does not exist. */
+int crowd_resp_check(crowd_user *u);
+
 /* ---- built-in functions (stdlib/builtins.def) ------------------------ */
 
 /* Every built-in has this shape: it writes its result to *out and returns 0,
@@ -164,9 +253,10 @@ typedef struct crowd_user_desc {
   int nvars;                     /* variable slots per user */
   const char *const *var_names;  /* nvars names, for debugging */
   crowd_wait_desc wait;
-  crowd_task_fn on_start;        /* user-level lets; NULL if none */
+  crowd_task_fn on_start;        /* user-level lets and (on-start ...); NULL if none */
   const crowd_task_desc *tasks;
   int ntasks;
+  crowd_task_fn on_stop;         /* (on-stop ...); NULL if none */
   crowd_client_kind client;      /* `:client`; 0 = CROWD_CLIENT_HTTP */
 } crowd_user_desc;
 
