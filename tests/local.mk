@@ -99,3 +99,8 @@ EXTRA_DIST += tests/e2e/limits.sh
 # in sanitizer builds).
 TESTS += tests/e2e/valgrind.sh
 EXTRA_DIST += tests/e2e/valgrind.sh
+
+# Generated code is safe: adversarial strings everywhere, bytes checked on
+# the wire through the demo server's /echoes.
+TESTS += tests/e2e/wire_bytes.sh
+EXTRA_DIST += tests/e2e/wire_bytes.sh tests/e2e/wire_bytes.py

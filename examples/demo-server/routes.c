@@ -10,6 +10,7 @@
  *   ANY  /status/{code}          that status (200..599), else 400
  *   ANY  /delay/{ms}             200 after ms (0..60000), else 400
  *   ANY  /echo[/...]             200, the request described as JSON
+ *   GET  /echoes                 the last 16 /echo requests, byte-exact (base64)
  *   GET  /stats, POST /stats/reset   request counters (see stats.c)
  *   anything else                404 (405 for a known path, wrong method)
  *
@@ -23,6 +24,7 @@
 #include "config.h"
 
 #include <cJSON.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +61,11 @@ static struct MHD_Response *demo_resp_products;
 static struct MHD_Response *demo_resp_product[DEMO_PRODUCTS + 1];
 static struct MHD_Response *demo_resp_no_product;
 static struct MHD_Response *demo_resp_not_found;
+/* /echoes: the last DEMO_ECHO_KEEP /echo requests (see demo_echo_record). */
+#define DEMO_ECHO_KEEP 16
+static pthread_mutex_t demo_echo_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *demo_echo_log[DEMO_ECHO_KEEP];
+static size_t demo_echo_count; /* recorded since start */
 
 /* ---- responses ---- */
 
@@ -202,6 +209,10 @@ void demo_routes_fini(void)
   demo_destroy(&demo_resp_health);
   demo_destroy(&demo_resp_no_product);
   demo_destroy(&demo_resp_not_found);
+  for (size_t i = 0; i < DEMO_ECHO_KEEP; i++) {
+    free(demo_echo_log[i]);
+    demo_echo_log[i] = NULL;
+  }
 }
 
 void demo_routes_shutting_down(void)
@@ -262,7 +273,8 @@ static enum demo_route demo_match(struct demo_req *req, const char *url)
   } exact[] = {
     {"/health", DEMO_R_HEALTH},   {"/api/products", DEMO_R_PRODUCTS},
     {"/login", DEMO_R_LOGIN},     {"/orders", DEMO_R_ORDERS},
-    {"/echo", DEMO_R_ECHO},       {"/stats", DEMO_R_STATS},
+    {"/echo", DEMO_R_ECHO},       {"/echoes", DEMO_R_ECHOES},
+    {"/stats", DEMO_R_STATS},
     {"/stats/reset", DEMO_R_STATS_RESET},
   };
   for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
@@ -761,6 +773,67 @@ static void demo_base64(struct demo_buf *b, const unsigned char *s, size_t n)
   }
 }
 
+/* The last DEMO_ECHO_KEEP /echo requests, for tests that check the exact
+ * bytes a client sent: each one a JSON object with every part in base64
+ * (method, target, [name, value] headers as received, body).  A ring under
+ * a lock (MHD runs one thread per CPU): demo_echo_log, above. */
+static void demo_echo_b64str(struct demo_buf *b, const char *s, size_t n)
+{
+  demo_buf_add(b, "\"", 1);
+  demo_base64(b, (const unsigned char *)s, n);
+  demo_buf_add(b, "\"", 1);
+}
+
+static void demo_echo_record(const char *method, const char *target,
+                             const struct demo_headers *hs, const char *body,
+                             size_t blen)
+{
+  struct demo_buf b;
+  demo_buf_init(&b);
+  demo_buf_puts(&b, "{\"method\":");
+  demo_echo_b64str(&b, method, strlen(method));
+  demo_buf_puts(&b, ",\"target\":");
+  demo_echo_b64str(&b, target, strlen(target));
+  demo_buf_puts(&b, ",\"headers\":[");
+  for (size_t i = 0; i < hs->n; i++) {
+    demo_buf_puts(&b, i ? ",[" : "[");
+    demo_echo_b64str(&b, hs->v[i].name, strlen(hs->v[i].name));
+    demo_buf_add(&b, ",", 1);
+    demo_echo_b64str(&b, hs->v[i].value, strlen(hs->v[i].value));
+    demo_buf_add(&b, "]", 1);
+  }
+  demo_buf_puts(&b, "],\"body\":");
+  demo_echo_b64str(&b, body, blen);
+  demo_buf_add(&b, "}", 1);
+  char *doc = demo_buf_take(&b, NULL);
+  if (!doc)
+    return; /* out of memory: this one is not recorded */
+  pthread_mutex_lock(&demo_echo_lock);
+  size_t slot = demo_echo_count++ % DEMO_ECHO_KEEP;
+  free(demo_echo_log[slot]);
+  demo_echo_log[slot] = doc;
+  pthread_mutex_unlock(&demo_echo_lock);
+}
+
+/* GET /echoes: [oldest, ..., newest] of the recorded /echo requests. */
+static enum MHD_Result demo_echoes(struct MHD_Connection *conn)
+{
+  struct demo_buf b;
+  demo_buf_init(&b);
+  demo_buf_add(&b, "[", 1);
+  pthread_mutex_lock(&demo_echo_lock);
+  size_t n = demo_echo_count < DEMO_ECHO_KEEP ? demo_echo_count : DEMO_ECHO_KEEP;
+  for (size_t i = 0; i < n; i++) {
+    size_t slot = (demo_echo_count - n + i) % DEMO_ECHO_KEEP;
+    if (i)
+      demo_buf_add(&b, ",", 1);
+    demo_buf_puts(&b, demo_echo_log[slot]);
+  }
+  pthread_mutex_unlock(&demo_echo_lock);
+  demo_buf_add(&b, "]", 1);
+  return demo_send_buf(conn, MHD_HTTP_OK, &b);
+}
+
 static enum MHD_Result demo_echo(struct MHD_Connection *conn,
                                  struct demo_req *req, const char *url,
                                  const char *method, const char *version)
@@ -801,6 +874,8 @@ static enum MHD_Result demo_echo(struct MHD_Connection *conn,
   demo_buf_add(&b, "}", 1);
   if (hs.oom)
     b.oom = 1;
+  else
+    demo_echo_record(method, target, &hs, body, req->body.len);
   free(hs.v);
   return demo_send_buf(conn, MHD_HTTP_OK, &b);
 }
@@ -816,6 +891,7 @@ static int demo_allowed(enum demo_route r, enum demo_method m,
   case DEMO_R_PRODUCT:
   case DEMO_R_ORDER:
   case DEMO_R_STATS:
+  case DEMO_R_ECHOES:
     *allow = "GET, HEAD";
     return m == DEMO_M_GET || m == DEMO_M_HEAD;
   case DEMO_R_LOGIN:
@@ -865,6 +941,8 @@ static enum MHD_Result demo_dispatch(struct MHD_Connection *conn,
     return demo_delay(conn, req);
   case DEMO_R_ECHO:
     return demo_echo(conn, req, url, method, version);
+  case DEMO_R_ECHOES:
+    return demo_echoes(conn);
   case DEMO_R_STATS:
     return demo_stats_get(conn);
   case DEMO_R_STATS_RESET:

@@ -22,6 +22,7 @@ static const char *const demo_stats_routes[DEMO_R_COUNT] = {
   [DEMO_R_STATUS] = "/status/{code}",
   [DEMO_R_DELAY] = "/delay/{ms}",
   [DEMO_R_ECHO] = "/echo",
+  [DEMO_R_ECHOES] = "/echoes",
   [DEMO_R_STATS] = "/stats",
   [DEMO_R_STATS_RESET] = "/stats/reset",
   [DEMO_R_OTHER] = "(other)",
@@ -53,7 +54,7 @@ const char *demo_stats_route_name(enum demo_route r)
 
 void demo_stats_count(enum demo_route r, enum demo_method m)
 {
-  if (r == DEMO_R_STATS || r == DEMO_R_STATS_RESET)
+  if (r == DEMO_R_STATS || r == DEMO_R_STATS_RESET || r == DEMO_R_ECHOES)
     return;
   atomic_fetch_add_explicit(&demo_stats_counts[r][m], 1,
                             memory_order_relaxed);
