@@ -6,26 +6,32 @@
 # iteration of it sends exactly the bytes the scenario means, as the demo
 # server's GET /echoes records them (tests/e2e/wire_bytes.py has the
 # expected bytes; doc/language.md, "What goes on the wire", the rules).
+# Both HTTP clients, http and fast.
 . "$(dirname "$0")/lib.sh"
 need_cmd python3
 dir=$(tmpdir wire_bytes)
 demo_start
-python3 "$top_srcdir/tests/e2e/wire_bytes.py" gen "$DEMO_URL" "$dir/wire.crowd" ||
-  fail "cannot generate the scenario"
+total=0
+for client in http fast; do
+  python3 "$top_srcdir/tests/e2e/wire_bytes.py" gen "$DEMO_URL" "$dir/$client.crowd" "$client" ||
+    fail "cannot generate the scenario"
+  "$CROWDC" --emit-c "$dir/$client.crowd" -o "$dir/$client.c" ||
+    fail ":client $client: crowdc --emit-c failed"
+  ${CC:-cc} -std=c11 -fsyntax-only -Wall -Wextra -Werror -Wtrigraphs \
+    -I"$top_srcdir/runtime/include" -I"$top_srcdir/stdlib" "$dir/$client.c" ||
+    fail ":client $client: the generated C does not compile with -Werror"
+  "$CROWDC" "$dir/$client.crowd" -o "$dir/$client" || fail ":client $client: crowdc failed"
 
-"$CROWDC" --emit-c "$dir/wire.crowd" -o "$dir/wire.c" || fail "crowdc --emit-c failed"
-${CC:-cc} -std=c11 -fsyntax-only -Wall -Wextra -Werror -Wtrigraphs \
-  -I"$top_srcdir/runtime/include" -I"$top_srcdir/stdlib" "$dir/wire.c" ||
-  fail "the generated C does not compile with -Werror"
-"$CROWDC" "$dir/wire.crowd" -o "$dir/wire" || fail "crowdc failed"
-
-# One user, one iteration: the task runs once, then the user waits 60 s.
-"$dir/wire" --headless -u 1 -r 1 -t 2s 2> "$dir/stderr"
-code=$?
-[ "$code" = 0 ] || { cat "$dir/stderr"; fail "exit code $code, expected 0"; }
-curl -s -m 10 "$DEMO_URL/echoes" > "$dir/echoes.json" || fail "cannot read /echoes"
-python3 "$top_srcdir/tests/e2e/wire_bytes.py" check "$dir/echoes.json" || fail "bytes differ"
-
-# Nothing else reached the server: the 7 requests, all to /echo.
-json_expect "$(demo_stats_json)" total=7
+  # One user, one iteration: the task runs once, then the user waits 60 s.
+  "$dir/$client" --headless -u 1 -r 1 -t 2s 2> "$dir/$client.stderr"
+  code=$?
+  [ "$code" = 0 ] || { cat "$dir/$client.stderr"; fail ":client $client: exit code $code, expected 0"; }
+  curl -s -m 10 "$DEMO_URL/echoes" > "$dir/$client.echoes.json" || fail "cannot read /echoes"
+  out=$(python3 "$top_srcdir/tests/e2e/wire_bytes.py" check "$dir/$client.echoes.json") ||
+    { echo "$out"; fail ":client $client: bytes differ"; }
+  note ":client $client: $out"
+  # Nothing else reached the server: the 7 requests, all to /echo.
+  total=$((total + 7))
+  json_expect "$(demo_stats_json)" total=$total
+done
 pass
