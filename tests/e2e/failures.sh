@@ -2,7 +2,7 @@
 # Requests answered with HTTP 500 are failures, shown in the error report,
 # and make the exit code 1 (or --exit-code-on-error's value).
 . "$(dirname "$0")/lib.sh"
-dir=$(tmpdir failures)
+dir=$(tmpdir)
 demo_start
 cat > "$dir/fail.crowd" <<'CROWD'
 (scenario failing)
@@ -11,6 +11,7 @@ cat > "$dir/fail.crowd" <<'CROWD'
   (task ok (get "/health"))
   (task broken (get "/status/500")))
 CROWD
+set_client "$dir/fail.crowd"
 "$CROWDC" "$dir/fail.crowd" -o "$dir/fail" || fail "crowdc failed"
 
 "$dir/fail" --headless -u 5 -r 5 -t 2s -H "$DEMO_URL" 2> "$dir/stderr"

@@ -2,7 +2,7 @@
 # Nothing listens on the target port: every request fails with a connection
 # error, counted and reported, and the run ends normally (exit 1, no crash).
 . "$(dirname "$0")/lib.sh"
-dir=$(tmpdir unreachable)
+dir=$(tmpdir)
 port=$(free_port)
 cat > "$dir/down.crowd" <<CROWD
 (scenario down :host "http://127.0.0.1:$port")
@@ -10,6 +10,7 @@ cat > "$dir/down.crowd" <<CROWD
   :wait (constant 100ms)
   (task home (get "/" :name "home")))
 CROWD
+set_client "$dir/down.crowd"
 "$CROWDC" "$dir/down.crowd" -o "$dir/down" || fail "crowdc failed"
 "$dir/down" --headless -u 3 -r 3 -t 2s 2> "$dir/stderr"
 code=$?
