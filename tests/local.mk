@@ -118,3 +118,8 @@ EXTRA_DIST += tests/e2e/valgrind.sh
 # the wire through the demo server's /echoes.
 TESTS += tests/e2e/wire_bytes.sh
 EXTRA_DIST += tests/e2e/wire_bytes.sh tests/e2e/wire_bytes.py
+
+# Safe defaults: TLS verification, no proxy from the environment, no build
+# environment in executables.
+TESTS += tests/e2e/safe_defaults.sh
+EXTRA_DIST += tests/e2e/safe_defaults.sh
