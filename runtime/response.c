@@ -97,6 +97,19 @@ static const char *show(char *buf, size_t size, const crowd_val *v)
   return buf;
 }
 
+/* What an item expects, for a message: its value, or its pattern. */
+static const char *show_want(char *buf, size_t size, const crowd_resp_item *it,
+                             const crowd_val *want)
+{
+  if (it->op == CROWD_OP_MATCHES && it->re) {
+    crowd_val p = { .type = CROWD_STR };
+    p.u.s.p = (char *)it->re->pattern;
+    p.u.s.len = strlen(it->re->pattern);
+    return show(buf, size, &p);
+  }
+  return show(buf, size, want);
+}
+
 static const char *op_text(crowd_op op)
 {
   switch (op) {
@@ -288,7 +301,15 @@ static cJSON *body_json(resp_ctx *c)
 {
   if (c->json_state == 0) {
     const crowd_buf *b = &c->r->resp_body;
-    c->json = b->len ? cJSON_ParseWithLength(b->p, b->len) : NULL;
+    const char *end = NULL;
+    c->json = b->len ? cJSON_ParseWithLengthOpts(b->p, b->len, &end, 0) : NULL;
+    /* one JSON document, nothing but spaces after it */
+    while (c->json && end < b->p + b->len && strchr(" \t\r\n", *end) && *end)
+      end++;
+    if (c->json && end != b->p + b->len) {
+      cJSON_Delete(c->json);
+      c->json = NULL;
+    }
     c->json_state = c->json ? 1 : -1;
   }
   return c->json;
@@ -493,7 +514,7 @@ static void check_status(resp_ctx *c, const crowd_resp_item *it, const crowd_val
   }
   crowd_val got = { .type = CROWD_INT, .u.i = st };
   if (!test_value(c, it, &got, want))
-    fail(c, "expected status %s %s, got %ld", op_text(it->op), show(w, sizeof w, want), st);
+    fail(c, "expected status %s %s, got %ld", op_text(it->op), show_want(w, sizeof w, it, want), st);
 }
 
 /* HEADER, COOKIE: a value found by name. */
@@ -517,14 +538,14 @@ static void check_named(resp_ctx *c, const crowd_resp_item *it, const crowd_val 
     return;
   }
   if (!found) {
-    fail(c, "expected %s %s %s %s, got none", what, name, op_text(it->op), show(w, sizeof w, want));
+    fail(c, "expected %s %s %s %s, got none", what, name, op_text(it->op), show_want(w, sizeof w, it, want));
     return;
   }
   crowd_val got = CROWD_VAL_NIL;
   crowd_val_str(&got, p, len); /* a copy: NUL-terminated for the regex */
   if (!test_value(c, it, &got, want))
     fail(c, "expected %s %s %s %s, got %s", what, name, op_text(it->op),
-         show(w, sizeof w, want), show(g, sizeof g, &got));
+         show_want(w, sizeof w, it, want), show(g, sizeof g, &got));
   crowd_val_clear(&got);
 }
 
@@ -534,7 +555,7 @@ static void check_body(resp_ctx *c, const crowd_resp_item *it, const crowd_val *
   crowd_val got = borrowed(b->p ? b->p : "", b->len);
   char w[64];
   if (!test_value(c, it, &got, want))
-    fail(c, "expected body %s %s", op_text(it->op), show(w, sizeof w, want));
+    fail(c, "expected body %s %s", op_text(it->op), show_want(w, sizeof w, it, want));
 }
 
 static void check_json(resp_ctx *c, const crowd_resp_item *it, const crowd_val *want)
@@ -556,11 +577,11 @@ static void check_json(resp_ctx *c, const crowd_resp_item *it, const crowd_val *
       fail(c, "expected %s to exist", path);
   } else if (!cs.ok) {
     if (cs.seen == 0)
-      fail(c, "expected %s %s %s, not found", path, op_text(it->op), show(w, sizeof w, want));
+      fail(c, "expected %s %s %s, not found", path, op_text(it->op), show_want(w, sizeof w, it, want));
     else if (strstr(it->arg, "[*]"))
-      fail(c, "expected some %s %s %s", path, op_text(it->op), show(w, sizeof w, want));
+      fail(c, "expected some %s %s %s", path, op_text(it->op), show_want(w, sizeof w, it, want));
     else
-      fail(c, "expected %s %s %s, got %s", path, op_text(it->op), show(w, sizeof w, want),
+      fail(c, "expected %s %s %s, got %s", path, op_text(it->op), show_want(w, sizeof w, it, want),
            show(g, sizeof g, &cs.first));
   }
   crowd_val_clear(&cs.first);

@@ -123,3 +123,15 @@ EXTRA_DIST += tests/e2e/wire_bytes.sh tests/e2e/wire_bytes.py
 # environment in executables.
 TESTS += tests/e2e/safe_defaults.sh
 EXTRA_DIST += tests/e2e/safe_defaults.sh
+
+# Response blocks and on-start/on-stop: the runtime's checks, saves and
+# messages (unit), a correlated flow and failed expectations end to end.
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_response
+endif
+tests_unit_check_response_SOURCES = tests/unit/check_response.c
+tests_unit_check_response_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_response_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lhttp_parser \
+	$(OPENSSL_LIBS) $(ZLIB_LIBS) $(CJSON_LIBS) -lm
+TESTS += tests/e2e/correlation.sh tests/e2e/correlation-fast.sh
+EXTRA_DIST += tests/e2e/correlation.sh tests/e2e/correlation-fast.sh
