@@ -135,3 +135,8 @@ tests_unit_check_response_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIB
 	$(OPENSSL_LIBS) $(ZLIB_LIBS) $(CJSON_LIBS) -lm
 TESTS += tests/e2e/correlation.sh tests/e2e/correlation-fast.sh
 EXTRA_DIST += tests/e2e/correlation.sh tests/e2e/correlation-fast.sh
+
+# Hostile servers: resets, stalls, garbage, broken chunking, huge headers,
+# a 100 MB body, on both clients; failures, bounded memory, no fd leak.
+TESTS += tests/hostile/hostile.sh
+EXTRA_DIST += tests/hostile/hostile.sh tests/hostile/server.py

@@ -1,0 +1,90 @@
+#!/bin/bash
+# Hostile servers: tests/hostile/server.py misbehaves per path (resets,
+# stalls, silence, garbage, broken chunking, huge headers, a 100 MB body,
+# gzip).  A scenario requests every path with :timeout 1s, on each client
+# (http, fast).  Each bad answer must be a failure with a clear message,
+# the run must go on to its end, memory must stay bounded (the 100 MB body
+# is streamed, not kept) and no descriptor may leak.
+#   CROWD_HOSTILE_RSS_MB   the most resident memory allowed (default 64;
+#                          not checked in sanitizer builds)
+. "$(dirname "$0")/../e2e/lib.sh"
+need_cmd python3
+dir=$(tmpdir hostile)
+rss_max_mb=${CROWD_HOSTILE_RSS_MB:-64}
+
+python3 "$top_srcdir/tests/hostile/server.py" "$dir/port" 2> "$dir/server.err" &
+server_pid=$!
+at_exit "kill $server_pid 2>/dev/null; wait $server_pid 2>/dev/null"
+for ((i = 0; i < 200; i++)); do [ -s "$dir/port" ] && break; sleep 0.05; done
+[ -s "$dir/port" ] || fail "the hostile server did not start: $(cat "$dir/server.err")"
+port=$(cat "$dir/port")
+
+paths=(ok reset-early reset-headers reset-body never stall-headers stall-body garbage
+       bad-chunked huge-headers big-body gzip bad-gzip)
+sanitized=
+for client in http fast; do
+  {
+    echo "(scenario hostile :host \"http://127.0.0.1:$port\" :client $client)"
+    echo '(user U :wait (constant 100ms) (task all'
+    for p in "${paths[@]}"; do echo "  (get \"/$p\" :name \"$p\" :timeout 1s)"; done
+    echo '))'
+  } > "$dir/$client.crowd"
+  "$CROWDC" -v "$dir/$client.crowd" -o "$dir/$client" 2> "$dir/$client.cc" ||
+    { cat "$dir/$client.cc"; fail "crowdc failed"; }
+  grep -q -- -fsanitize "$dir/$client.cc" && sanitized=1
+
+  "$dir/$client" --headless -u 3 -r 3 -t 6s 2> "$dir/$client.err" &
+  pid=$!
+  # Sample the resident memory and the open descriptors while it runs.
+  rss=0 fd_early= fd_late= t0=$(now_ms)
+  while kill -0 "$pid" 2>/dev/null; do
+    r=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+    [ -n "$r" ] && [ "$r" -gt "$rss" ] && rss=$r
+    el=$(( $(now_ms) - t0 ))
+    n=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l)
+    if [ "$n" -gt 0 ]; then
+      [ "$el" -ge 2500 ] && [ -z "$fd_early" ] && fd_early=$n
+      [ "$el" -ge 2500 ] && [ "$el" -le 5600 ] && fd_late=$n
+    fi
+    sleep 0.1
+  done
+  wait "$pid"
+  code=$?
+  [ "$code" = 1 ] || { cat "$dir/$client.err"; fail ":client $client: exit code $code, expected 1 (failures)"; }
+  python3 "$top_srcdir/tests/e2e/console.py" "$dir/$client.err" > "$dir/$client.json" ||
+    fail ":client $client: cannot read the report"
+  python3 - "$dir/$client.json" <<'PY' || { cat "$dir/$client.err"; fail ":client $client: report check failed"; }
+import json, sys
+rep = json.load(open(sys.argv[1])); t = rep["table"]
+errs = {}
+for e in rep["errors"]:
+    name, _, msg = e["error"].partition(": ")
+    errs.setdefault(name.split(" ", 1)[1], []).append(msg.lower())
+# Each bad answer fails, every time, with a message that says what happened.
+want = {
+    "reset-early": ("reset", "closed", "empty reply"), "reset-headers": ("reset", "closed"),
+    "reset-body": ("reset", "closed"), "never": ("timed out",), "stall-headers": ("timed out",),
+    "stall-body": ("timed out",), "garbage": ("http/0.9", "status", "malformed", "weird"),
+    "bad-chunked": ("chunk",), "huge-headers": ("header",),
+}
+for name, words in want.items():
+    e = t.get("GET " + name)
+    assert e and e["reqs"] >= 2 and e["fails"] == e["reqs"], (name, e)
+    msgs = errs.get(name, [])
+    assert msgs and all(any(w in m for w in words) for m in msgs), (name, msgs)
+# The good ones go through, the 100 MB body included; the run went on.
+for name in ("ok", "big-body", "gzip"):
+    e = t.get("GET " + name)
+    assert e and e["reqs"] >= 2 and e["fails"] == 0, (name, e)
+assert t["GET bad-gzip"]["reqs"] >= 2
+PY
+  note ":client $client: max RSS $((rss / 1024)) MB, descriptors ${fd_early:-?} early and ${fd_late:-?} late"
+  if [ -z "$sanitized" ]; then
+    [ "$rss" -le $((rss_max_mb * 1024)) ] ||
+      fail ":client $client: resident memory reached $((rss / 1024)) MB (limit $rss_max_mb MB)"
+  fi
+  [ -n "$fd_early" ] && [ -n "$fd_late" ] || fail ":client $client: could not sample /proc/$pid/fd"
+  [ "$fd_late" -le $((fd_early + 2)) ] ||
+    fail ":client $client: descriptors grew from $fd_early to $fd_late (a leak)"
+done
+pass
