@@ -10,6 +10,7 @@ CROWD_DEBS=(
   libev-dev libcurl4-openssl-dev libcjson-dev libmicrohttpd-dev check
   libhttp-parser-dev libssl-dev zlib1g-dev
   curl python3
+  clang libclang-rt-dev valgrind openssl
 )
 
 crowd_missing_debs() {
