@@ -41,6 +41,13 @@ struct curl_engine {
   struct ev_loop *loop;
   CURLM *multi;
   ev_timer timer;
+  /* curl's "timeout 0" (a transfer was just added) is served from an
+   * ev_prepare, at the end of the loop iteration that asked for it: the
+   * requests that users start while responses are handled go out together,
+   * and a socket that curl stops and restarts watching in between costs no
+   * epoll_ctl and no extra epoll_wait. */
+  ev_prepare kick;
+  int kick_pending;
   curl_sock *socks;
   int running;
 };
@@ -79,6 +86,18 @@ static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
   if (rc != CURLM_OK)
     crowd_log(CROWD_LOG_ERROR, "crowd.http", "curl_multi_socket_action: %s", curl_multi_strerror(rc));
   check_multi_info(e);
+}
+
+/* Before the loop blocks: run what curl asked to run "now". */
+static void kick_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+  curl_engine *e = w->data;
+  if (!e->kick_pending)
+    return;
+  e->kick_pending = 0;
+  /* the zero timer only kept the poll from blocking; this call is it */
+  ev_timer_stop(loop, &e->timer);
+  timer_cb(loop, &e->timer, 0);
 }
 
 static void sock_free(curl_engine *e, curl_sock *s)
@@ -133,6 +152,7 @@ static int multi_timer_cb(CURLM *multi, long timeout_ms, void *userp)
 {
   curl_engine *e = userp;
   ev_timer_stop(e->loop, &e->timer);
+  e->kick_pending = timeout_ms == 0;
   if (timeout_ms >= 0) {
     /* 0 means "now": let the loop call us back rather than recursing */
     ev_timer_set(&e->timer, (double)timeout_ms / 1000.0, 0.);
@@ -223,6 +243,10 @@ static void *engine_new(struct ev_loop *loop)
   }
   ev_timer_init(&e->timer, timer_cb, 0., 0.);
   e->timer.data = e;
+  ev_prepare_init(&e->kick, kick_cb);
+  e->kick.data = e;
+  ev_prepare_start(loop, &e->kick);
+  ev_unref(loop); /* the kick alone does not keep the loop running */
   curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
   curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
   curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, multi_timer_cb);
@@ -235,6 +259,8 @@ static void engine_free(void *engine)
   curl_engine *e = engine;
   if (e == NULL)
     return;
+  ev_ref(e->loop);
+  ev_prepare_stop(e->loop, &e->kick);
   ev_timer_stop(e->loop, &e->timer);
   curl_multi_cleanup(e->multi);
   while (e->socks)
