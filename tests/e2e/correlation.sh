@@ -96,4 +96,21 @@ assert t["GET want404"]["fails"] == 0, t["GET want404"]
 # a failed save stops the task: what follows it never runs
 assert "GET after" not in t, t["GET after"]
 PY
+
+# The realistic example: three user classes, checks and saves, no failure.
+cp "$top_srcdir/examples/shop.crowd" "$dir/shop.crowd"
+set_client "$dir/shop.crowd"
+"$CROWDC" "$dir/shop.crowd" -o "$dir/shop" || fail "crowdc failed on examples/shop.crowd"
+"$dir/shop" --headless -u 40 -r 40 -t 2s -H "$DEMO_URL" --only-summary 2> "$dir/stderr"
+code=$?
+cat "$dir/stderr"
+[ "$code" = 0 ] || fail "examples/shop.crowd: exit code $code, expected 0"
+python3 "$top_srcdir/tests/e2e/console.py" "$dir/stderr" > "$dir/report.json"
+python3 - "$dir/report.json" <<'PY' || fail "examples/shop.crowd: report check failed"
+import json, sys
+t = json.load(open(sys.argv[1]))["table"]
+for k in ("POST /login", "POST /orders", "GET /api/products", "GET /health (goodbye)"):
+    assert t.get(k, {}).get("reqs", 0) > 0, (k, sorted(t))
+assert t["POST /login"]["reqs"] == t["GET /health (goodbye)"]["reqs"], t
+PY
 pass
