@@ -70,6 +70,8 @@ trap 'exit 143' TERM
 tmpdir() {
   local d=$TEST_TMPDIR
   [ -n "${1:-}" ] && d=$top_builddir/tests/tmp/$1
+  # the run on another client has its own (tests/e2e/*-fast.sh run in parallel)
+  [ -n "${1:-}" ] && [ "$CROWD_CLIENT" != http ] && d=$d-$CROWD_CLIENT
   mkdir -p "$d" || { echo "ERROR: cannot create $d" >&2; exit 99; }
   echo "$d"
 }
