@@ -5,7 +5,7 @@
 # failed expectations and a failed save show up in the error report with
 # their messages, and the exit code is 1.
 . "$(dirname "$0")/lib.sh"
-dir=$(tmpdir correlation)
+dir=$(tmpdir)
 demo_start
 
 cat > "$dir/flow.crowd" <<'CROWD'
