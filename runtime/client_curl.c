@@ -48,6 +48,7 @@ struct curl_engine {
    * epoll_ctl and no extra epoll_wait. */
   ev_prepare kick;
   int kick_pending;
+  long nconns;   /* connections (users) alive: curl's cache must keep them all */
   curl_sock *socks;
   int running;
 };
@@ -57,6 +58,12 @@ typedef struct curl_conn {
   CURL *easy;
   crowd_request *req;  /* the request in flight, or NULL */
   struct curl_slist *headers;
+  /* What the easy handle was last given, so that a user repeating a request
+   * costs no setopt, no copy of the URL and no rebuilt header list. */
+  crowd_buf set_url;        /* CURLOPT_URL */
+  crowd_buf set_hdrs;       /* the crowd_request header block behind headers */
+  const char *set_ctype;    /* ... its content_type */
+  int set_method;           /* crowd_method + with_body * 16; -1: none yet */
   uint64_t t0;         /* monotonic us when the transfer was added */
   long timeout_ms;
   char errbuf[CURL_ERROR_SIZE];
@@ -342,11 +349,17 @@ static void *conn_new(void *engine)
   if (c == NULL)
     return NULL;
   c->engine = engine;
+  c->set_method = -1;
   c->easy = curl_easy_init();
   if (c->easy == NULL) {
     free(c);
     return NULL;
   }
+  /* curl's connection cache holds 4 connections per handle *added*: users
+   * that wait between tasks are not added, so without this it would close
+   * their idle keep-alive connections. */
+  c->engine->nconns++;
+  curl_multi_setopt(c->engine->multi, CURLMOPT_MAXCONNECTS, c->engine->nconns);
   CURL *h = c->easy;
   curl_easy_setopt(h, CURLOPT_PRIVATE, (char *)c);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -379,8 +392,11 @@ static void conn_free(void *conn)
   if (c == NULL)
     return;
   conn_cancel(c);
+  c->engine->nconns--;
   curl_easy_cleanup(c->easy);
   curl_slist_free_all(c->headers);
+  crowd_buf_free(&c->set_url);
+  crowd_buf_free(&c->set_hdrs);
   free(c);
 }
 
@@ -411,6 +427,8 @@ static int has_header(const crowd_request *req, const char *name)
 static int build_headers(curl_conn *c, const crowd_request *req, int with_body)
 {
   char line[512];
+  crowd_buf_reset(&c->set_hdrs); /* unknown until the list is complete */
+  c->set_method = -1;
   curl_slist_free_all(c->headers);
   c->headers = NULL;
   const char *p = req->headers.p;
@@ -440,6 +458,27 @@ static int build_headers(curl_conn *c, const crowd_request *req, int with_body)
   return 0;
 }
 
+/* The header list built last time serves this request too. */
+static int same_headers(const curl_conn *c, const crowd_request *req, int with_body)
+{
+  if (c->set_method < 0 || (c->set_method >= 16) != (with_body != 0) ||
+      c->set_ctype != req->content_type || c->set_hdrs.len != req->headers.len)
+    return 0;
+  return req->headers.len == 0 || memcmp(c->set_hdrs.p, req->headers.p, req->headers.len) == 0;
+}
+
+/* CURLOPT_URL only when it changed: curl copies the string at each call. */
+static void set_url(curl_conn *c, const char *url)
+{
+  size_t len = strlen(url);
+  if (c->set_url.p && c->set_url.len == len && memcmp(c->set_url.p, url, len) == 0)
+    return;
+  curl_easy_setopt(c->easy, CURLOPT_URL, url);
+  crowd_buf_reset(&c->set_url);
+  if (crowd_buf_add(&c->set_url, url, len) != 0)
+    crowd_buf_reset(&c->set_url); /* out of memory: set it again next time */
+}
+
 static void fail_now(curl_conn *c, crowd_request *req, const char *msg)
 {
   req->status = 0;
@@ -462,30 +501,41 @@ static int conn_start(void *conn, crowd_request *req)
   req->content_length = 0;
   req->error[0] = '\0';
   c->errbuf[0] = '\0';
-  if (build_headers(c, req, with_body) != 0) {
-    fail_now(c, req, "out of memory building the headers");
-    return -1;
-  }
-
-  curl_easy_setopt(h, CURLOPT_URL, req->url.p ? req->url.p : "");
-  /* reset the method left by the previous request, then set this one */
-  curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-  curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, (char *)NULL);
-  if (req->method == CROWD_HEAD) {
-    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-  } else {
-    if (with_body) {
-      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body.len);
-      curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body.p ? req->body.p : "");
+  if (!same_headers(c, req, with_body)) {
+    if (build_headers(c, req, with_body) != 0 ||
+        crowd_buf_add(&c->set_hdrs, req->headers.p ? req->headers.p : "", req->headers.len) != 0) {
+      crowd_buf_reset(&c->set_hdrs);
+      fail_now(c, req, "out of memory building the headers");
+      return -1;
     }
-    if (req->method != CROWD_GET && req->method != CROWD_POST)
-      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, crowd_method_name(req->method));
+    c->set_ctype = req->content_type;
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
   }
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
-  c->timeout_ms = req->timeout > 0 ? (long)(req->timeout * 1000.0 + 0.5) : DEFAULT_TIMEOUT_MS;
-  if (c->timeout_ms <= 0)
-    c->timeout_ms = 1;
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+  set_url(c, req->url.p ? req->url.p : "");
+
+  int method = (int)req->method + with_body * 16;
+  if (method != c->set_method) {
+    /* reset the method left by the previous request, then set this one */
+    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, (char *)NULL);
+    if (req->method == CROWD_HEAD)
+      curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    else if (req->method != CROWD_GET && req->method != CROWD_POST)
+      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, crowd_method_name(req->method));
+    c->set_method = method;
+  }
+  if (with_body && req->method != CROWD_HEAD) {
+    /* the body may have moved or changed: always (two cheap setopts) */
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body.len);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body.p ? req->body.p : "");
+  }
+  long timeout_ms = req->timeout > 0 ? (long)(req->timeout * 1000.0 + 0.5) : DEFAULT_TIMEOUT_MS;
+  if (timeout_ms <= 0)
+    timeout_ms = 1;
+  if (timeout_ms != c->timeout_ms) {
+    c->timeout_ms = timeout_ms;
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+  }
 
   c->req = req;
   c->t0 = crowd_clock_us();
