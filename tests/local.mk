@@ -65,21 +65,11 @@ endif
 tests_unit_check_fast_SOURCES = tests/unit/check_fast.c
 tests_unit_check_fast_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS) $(ZLIB_CFLAGS)
 tests_unit_check_fast_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lhttp_parser \
-	$(OPENSSL_LIBS) $(ZLIB_LIBS) -lpthread -lm
+	$(OPENSSL_LIBS) $(ZLIB_LIBS) $(CJSON_LIBS) -lpthread -lm
 
 # The same end-to-end runs on the fast client (CROWD_CLIENT=fast).
 TESTS += tests/e2e/checkout-fast.sh tests/e2e/failures-fast.sh tests/e2e/unreachable-fast.sh
 EXTRA_DIST += tests/e2e/checkout-fast.sh tests/e2e/failures-fast.sh tests/e2e/unreachable-fast.sh
-
-# The fast client: response parsing edge cases fed as byte arrays, then
-# connections to a server thread (keep-alive, reconnects, errors, no fd leak).
-if HAVE_CHECK
-check_PROGRAMS += tests/unit/check_fast
-endif
-tests_unit_check_fast_SOURCES = tests/unit/check_fast.c
-tests_unit_check_fast_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS) $(ZLIB_CFLAGS)
-tests_unit_check_fast_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lhttp_parser \
-	$(OPENSSL_LIBS) $(ZLIB_LIBS) $(CJSON_LIBS) -lpthread -lm
 
 # End-to-end runs of compiled scenarios against the demo server: the numbers
 # reported, failures and exit codes, connection errors, bad flags, signals.
