@@ -19,14 +19,18 @@ for ((i = 0; i < 200; i++)); do [ -s "$dir/port" ] && break; sleep 0.05; done
 [ -s "$dir/port" ] || fail "the hostile server did not start: $(cat "$dir/server.err")"
 port=$(cat "$dir/port")
 
+# big-body last, with its own timeout: its time depends on the machine.
 paths=(ok reset-early reset-headers reset-body never stall-headers stall-body garbage
-       bad-chunked huge-headers big-body gzip bad-gzip)
+       bad-chunked huge-headers gzip bad-gzip big-body)
 sanitized=
 for client in http fast; do
   {
     echo "(scenario hostile :host \"http://127.0.0.1:$port\" :client $client)"
     echo '(user U :wait (constant 100ms) (task all'
-    for p in "${paths[@]}"; do echo "  (get \"/$p\" :name \"$p\" :timeout 1s)"; done
+    for p in "${paths[@]}"; do
+      t=1s; [ "$p" = big-body ] && t=60s
+      echo "  (get \"/$p\" :name \"$p\" :timeout $t)"
+    done
     echo '))'
   } > "$dir/$client.crowd"
   "$CROWDC" -v "$dir/$client.crowd" -o "$dir/$client" 2> "$dir/$client.cc" ||
@@ -73,9 +77,9 @@ for name, words in want.items():
     msgs = errs.get(name, [])
     assert msgs and all(any(w in m for w in words) for m in msgs), (name, msgs)
 # The good ones go through, the 100 MB body included; the run went on.
-for name in ("ok", "big-body", "gzip"):
+for name in ("ok", "gzip", "big-body"):
     e = t.get("GET " + name)
-    assert e and e["reqs"] >= 2 and e["fails"] == 0, (name, e)
+    assert e and e["reqs"] >= (1 if name == "big-body" else 2) and e["fails"] == 0, (name, e)
 assert t["GET bad-gzip"]["reqs"] >= 2
 PY
   note ":client $client: max RSS $((rss / 1024)) MB, descriptors ${fd_early:-?} early and ${fd_late:-?} late"
