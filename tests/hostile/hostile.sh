@@ -2,9 +2,10 @@
 # Hostile servers: tests/hostile/server.py misbehaves per path (resets,
 # stalls, silence, garbage, broken chunking, huge headers, a 100 MB body,
 # gzip).  A scenario requests every path with :timeout 1s, on each client
-# (http, fast), and the 100 MB body once more with a check that keeps it.  Each bad answer must be a failure with a clear message,
-# the run must go on to its end, memory must stay bounded (the 100 MB body
-# is streamed, not kept) and no descriptor may leak.
+# (http, fast), and the 100 MB body once more with a check that keeps it.
+# Each bad answer must be a failure with a clear message, the run must go
+# on to its end, memory must stay bounded (a body is streamed, and kept only
+# up to 16 MiB when a check reads it) and no descriptor may leak.
 #   CROWD_HOSTILE_RSS_MB   the most resident memory allowed (default 80: 3 users
 #                          each keeping at most 16 MiB of body, plus the rest;
 #                          not checked in sanitizer builds)
