@@ -42,7 +42,8 @@ if [ "${CI:-}" = true ]; then
   ( cd "$top" &&
     { git ls-files -z --cached --others --exclude-standard 2>/dev/null ||
       find . -path ./build-asan -prune -o -type f -print0; } |
-    grep -zv '^build-asan/' | tar --null -T - -cf - ) | tar -xf - -C "$san"
+    grep -zv '^build-asan/' | tar --null --ignore-failed-read -T - -cf - 2>/dev/null ) |
+    tar -xf - -C "$san"
   # The autotools outputs of the main build, with their times (no rerun).
   ( cd "$top" && tar -cf - configure aclocal.m4 config.h.in Makefile.in build-aux ) |
     tar -xf - -C "$san"
