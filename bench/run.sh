@@ -455,18 +455,20 @@ compile_time() {
     done
     echo ')'
   } > "$f"
-  local emit=() full=() r
-  for r in 1 2 3; do
-    /usr/bin/time -o "$tmp/t" -f "%e" "$CROWDC" --emit-c "$f" -o "$tmp/h.c" 2> /dev/null || { echo "crowdc --emit-c failed"; return; }
-    emit+=("$(tail -1 "$tmp/t")")
-    /usr/bin/time -o "$tmp/t" -f "%e" "$CROWDC" "$f" -o "$tmp/h" 2> /dev/null || { echo "crowdc failed"; return; }
-    full+=("$(tail -1 "$tmp/t")")
+  local emit=() full=() r t0
+  for r in 1 2 3; do # wall-clock milliseconds
+    t0=$(ms_now)
+    "$CROWDC" --emit-c "$f" -o "$tmp/h.c" 2> /dev/null || { echo "crowdc --emit-c failed"; return; }
+    emit+=("$(awk -v a="$(ms_now)" -v b="$t0" 'BEGIN {print (a - b) / 1000}')")
+    t0=$(ms_now)
+    "$CROWDC" "$f" -o "$tmp/h" 2> /dev/null || { echo "crowdc failed"; return; }
+    full+=("$(awk -v a="$(ms_now)" -v b="$t0" 'BEGIN {print (a - b) / 1000}')")
   done
   local e fu
   e=$(printf '%s\n' "${emit[@]}" | median) fu=$(printf '%s\n' "${full[@]}" | median)
   echo
   echo "crowdc, 100 tasks ($(wc -l < "$tmp/h.c") lines of C):"
-  printf '  crowdc alone (--emit-c) %6.2f s\n  full build               %6.2f s  (the C compiler and linker: %.2f s)\n' \
+  printf '  crowdc alone (--emit-c) %6.3f s\n  full build               %6.3f s  (the C compiler and linker: %.3f s)\n' \
     "$e" "$fu" "$(awk -v a="$fu" -v b="$e" 'BEGIN {print a - b}')"
 }
 
