@@ -6,6 +6,7 @@
 #define CROWDC_BUILTINS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 typedef struct crowdc_builtin {
   const char *name;     /* as written in a scenario */
@@ -25,5 +26,7 @@ int crowdc_builtin_find(const char *name, size_t len);
 char crowdc_builtin_argtype(const crowdc_builtin *b, int i);
 /* The built-in names, for "did you mean" (a static array). */
 const char *const *crowdc_builtin_names(void);
+/* The reference of every built-in, as Markdown (doc/stdlib.md). */
+void crowdc_builtins_markdown(FILE *out);
 
 #endif

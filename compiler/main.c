@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compiler/builtins.h"
 #include "compiler/cc.h"
 #include "compiler/compile.h"
 
@@ -29,6 +30,7 @@ static void crowdc_usage(FILE *out)
         "  --cc CC        the C compiler to run (default: $CC, else the one crowd was\n"
         "                 built with)\n"
         "  -v, --verbose  print the C compiler's command line\n"
+        "  --builtins-md  print the reference of the built-in functions (doc/stdlib.md)\n"
         "  --version      print the version and exit\n"
         "  --help         print this help and exit\n"
         "\n"
@@ -97,7 +99,7 @@ static char *crowdc_default_out(const char *path)
   return strdup("a.out");
 }
 
-enum { OPT_CHECK = 256, OPT_EMIT_C, OPT_STATIC, OPT_CC, OPT_VERSION, OPT_HELP };
+enum { OPT_CHECK = 256, OPT_EMIT_C, OPT_STATIC, OPT_CC, OPT_VERSION, OPT_HELP, OPT_BUILTINS_MD };
 
 int main(int argc, char **argv)
 {
@@ -109,6 +111,7 @@ int main(int argc, char **argv)
     { "verbose", no_argument, NULL, 'v' },
     { "version", no_argument, NULL, OPT_VERSION },
     { "help", no_argument, NULL, OPT_HELP },
+    { "builtins-md", no_argument, NULL, OPT_BUILTINS_MD },
     { NULL, 0, NULL, 0 },
   };
   const char *out = NULL, *cc = NULL;
@@ -124,6 +127,7 @@ int main(int argc, char **argv)
     case OPT_CC: cc = optarg; break;
     case OPT_VERSION: puts("crowdc " PACKAGE_VERSION); return 0;
     case OPT_HELP: crowdc_usage(stdout); return 0;
+    case OPT_BUILTINS_MD: crowdc_builtins_markdown(stdout); return fflush(stdout) == 0 ? 0 : 2;
     default: crowdc_usage(stderr); return 2;
     }
   }

@@ -64,6 +64,8 @@ typedef struct curl_conn {
   crowd_buf set_hdrs;       /* the crowd_request header block behind headers */
   const char *set_ctype;    /* ... its content_type */
   int set_method;           /* crowd_method + with_body * 16; -1: none yet */
+  unsigned set_flags;       /* CROWD_REQ_* flags the handle has (apply_flags) */
+  int cookies_on;           /* the cookie engine is on */
   uint64_t t0;         /* monotonic us when the transfer was added */
   long timeout_ms;
   char errbuf[CURL_ERROR_SIZE];
@@ -364,7 +366,8 @@ static void *conn_new(void *engine)
   curl_easy_setopt(h, CURLOPT_PRIVATE, (char *)c);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_PROXY, "");       /* no *_proxy environment lookups */
-  curl_easy_setopt(h, CURLOPT_COOKIEFILE, "");  /* per-user cookie engine */
+  /* the per-user cookie engine starts with the first request that keeps
+   * cookies (apply_flags): a user with :cookies false never has one */
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
@@ -488,6 +491,28 @@ static void fail_now(curl_conn *c, crowd_request *req, const char *msg)
   crowd_request_done(req);
 }
 
+/* :redirects, :verify, :http2 and :cookies, only when they change. */
+static void apply_flags(curl_conn *c, unsigned flags)
+{
+  CURL *h = c->easy;
+  if (!(flags & CROWD_REQ_NO_COOKIES) && !c->cookies_on) {
+    curl_easy_setopt(h, CURLOPT_COOKIEFILE, "");
+    c->cookies_on = 1;
+  }
+  unsigned changed = flags ^ c->set_flags;
+  if (changed & CROWD_REQ_NO_REDIRECTS)
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, (flags & CROWD_REQ_NO_REDIRECTS) ? 0L : 1L);
+  if (changed & CROWD_REQ_NO_VERIFY) {
+    long on = (flags & CROWD_REQ_NO_VERIFY) ? 0L : 1L;
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, on);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, on ? 2L : 0L);
+  }
+  if (changed & CROWD_REQ_HTTP2)
+    curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
+                     (flags & CROWD_REQ_HTTP2) ? (long)CURL_HTTP_VERSION_2_0 : (long)CURL_HTTP_VERSION_NONE);
+  c->set_flags = flags;
+}
+
 static int conn_start(void *conn, crowd_request *req)
 {
   curl_conn *c = conn;
@@ -512,6 +537,7 @@ static int conn_start(void *conn, crowd_request *req)
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
   }
   set_url(c, req->url.p ? req->url.p : "");
+  apply_flags(c, req->flags);
 
   int method = (int)req->method + with_body * 16;
   if (method != c->set_method) {

@@ -333,7 +333,7 @@ static int conn_retry(fast_conn *c)
 static void tls_error(fast_conn *c, int sslerr, int err)
 {
   char msg[200];
-  long v = c->ssl ? SSL_get_verify_result(c->ssl) : X509_V_OK;
+  long v = c->ssl && SSL_get_verify_mode(c->ssl) != SSL_VERIFY_NONE ? SSL_get_verify_result(c->ssl) : X509_V_OK;
   unsigned long e = ERR_peek_last_error();
   if (v != X509_V_OK) {
     snprintf(msg, sizeof msg, "SSL certificate problem: %s", X509_verify_cert_error_string(v));
@@ -394,6 +394,8 @@ static void conn_start_tls(fast_conn *c)
     conn_fail(c, "TLS error: cannot set the server's name");
     return;
   }
+  if (c->req && (c->req->flags & CROWD_REQ_NO_VERIFY)) /* :verify false */
+    SSL_set_verify(c->ssl, SSL_VERIFY_NONE, NULL);
   c->state = FC_HANDSHAKE;
   conn_handshake(c);
 }

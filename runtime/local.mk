@@ -6,6 +6,8 @@ libcrowd_a_SOURCES = \
 	runtime/client_fast.c \
 	runtime/fast_parse.c runtime/fast_parse.h \
 	runtime/clock.h \
+	runtime/feeder.c runtime/feeder.h \
+	runtime/flow.c \
 	runtime/histogram.c runtime/histogram.h \
 	runtime/limits.c runtime/rlimits.h \
 	runtime/log.c runtime/log.h \
@@ -19,7 +21,8 @@ libcrowd_a_SOURCES = \
 	runtime/stats.c runtime/stats.h \
 	runtime/user.c runtime/user.h \
 	runtime/value.c \
-	stdlib/builtins.c \
+	stdlib/builtins.c stdlib/bi.h \
+	stdlib/strings.c stdlib/crypto.c stdlib/logic.c \
 	stdlib/jsonpath.c stdlib/jsonpath.h
 libcrowd_a_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(OPENSSL_CFLAGS) $(ZLIB_CFLAGS) $(CJSON_CFLAGS)
 

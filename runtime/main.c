@@ -7,6 +7,7 @@
 
 #include <crowd/crowd.h>
 
+#include "feeder.h"
 #include "log.h"
 #include "options.h"
 #include "rlimits.h"
@@ -84,5 +85,10 @@ int crowd_main(const crowd_scenario_desc *sc, int argc, char **argv)
    * any load is sent. */
   if (crowd_limits_check(opt.users, host, stderr) != 0)
     return CROWD_OPT_USAGE;
-  return crowd_runner_run(sc, &opt, host);
+  /* Feeders' files: read and checked (columns) before any load. */
+  if (crowd_feeders_load(sc, opt.feeders, opt.nfeeders, stderr) != 0)
+    return CROWD_OPT_USAGE;
+  rc = crowd_runner_run(sc, &opt, host);
+  crowd_feeders_free();
+  return rc;
 }

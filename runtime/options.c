@@ -20,7 +20,8 @@ typedef enum opt_kind {
   OPT_SPAN,   /* time span -> long seconds */
   OPT_STRING, /* const char * borrowed from argv */
   OPT_INT,    /* long, any sign */
-  OPT_LEVEL   /* log level name -> long */
+  OPT_LEVEL,  /* log level name -> long */
+  OPT_APPEND  /* repeatable: each value -> feeders[nfeeders++] */
 } opt_kind;
 
 typedef struct opt_def {
@@ -54,6 +55,8 @@ static const opt_def opt_table[] = {
     "Time running tasks may take to finish when the test stops (default 0)" },
   { 'L', "loglevel", "LEVEL", OPT_LEVEL, F(loglevel),
     "DEBUG, INFO, WARNING, ERROR or CRITICAL (default INFO)" },
+  { 0, "feeder", "NAME=PATH", OPT_APPEND, F(feeders),
+    "Read feeder NAME from the CSV file PATH instead of its scenario file (repeatable)" },
   { 'l', "list", NULL, OPT_FLAG, F(list), "Show the list of user classes and exit" },
   { 'V', "version", NULL, OPT_FLAG, F(version), "Show the version and exit" },
 };
@@ -249,6 +252,13 @@ static int opt_store(const opt_def *d, crowd_options *o, const char *v, FILE *er
     return 0;
   case OPT_STRING:
     *(const char **)field = v;
+    return 0;
+  case OPT_APPEND:
+    if (o->nfeeders >= CROWD_OPT_MAX_FEEDERS)
+      return opt_error(err, prog, "argument %s: given more than %d times", label, CROWD_OPT_MAX_FEEDERS);
+    if (strchr(v, '=') == NULL || v[0] == '=' || strchr(v, '=')[1] == '\0')
+      return opt_error(err, prog, "argument %s: invalid value '%s': expected NAME=PATH", label, v);
+    o->feeders[o->nfeeders++] = v;
     return 0;
   case OPT_LEVEL:
     n = crowd_log_parse_level(v);

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#define CROWD_OPT_MAX_FEEDERS 64
+
 typedef struct crowd_options {
   long users;              /* -u/--users, >= 0 */
   double spawn_rate;       /* -r/--spawn-rate, > 0 */
@@ -23,6 +25,8 @@ typedef struct crowd_options {
   bool list;               /* -l/--list */
   bool version;            /* -V/--version */
   bool help;               /* -h/--help */
+  const char *feeders[CROWD_OPT_MAX_FEEDERS]; /* --feeder NAME=PATH, in order */
+  int nfeeders;
 } crowd_options;
 
 /* Exit code for usage errors, as argparse's. */

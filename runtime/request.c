@@ -203,6 +203,7 @@ void crowd_req_begin(crowd_user *u, const crowd_req_site *site)
   r->nheaders = 0;
   r->content_type = NULL;
   r->timeout = 0;
+  r->flags = 0;
   r->status = 0;
   r->response_us = 0;
   r->content_length = 0;
@@ -366,6 +367,59 @@ void crowd_req_form(crowd_user *u, const crowd_val *key, const crowd_val *value)
 void crowd_req_timeout(crowd_user *u, double seconds)
 {
   u->req.timeout = isfinite(seconds) && seconds > 0 ? seconds : 0;
+}
+
+void crowd_req_flags(crowd_user *u, unsigned flags)
+{
+  u->req.flags = flags;
+}
+
+/* "Authorization: <scheme> <credentials>" (header text rules apply). */
+static void req_auth(crowd_user *u, const char *scheme, const char *cred, size_t len)
+{
+  static const crowd_val key = CROWD_VAL_LIT("Authorization");
+  crowd_buf b = { 0 };
+  int rc = crowd_buf_add(&b, scheme, strlen(scheme));
+  rc |= crowd_buf_add(&b, cred, len);
+  if (rc == 0) {
+    crowd_val v = { .type = CROWD_STR, .u.s = { b.p, b.len } };
+    crowd_req_header(u, &key, &v);
+  } else {
+    req_oom(u);
+  }
+  crowd_buf_free(&b);
+}
+
+void crowd_req_basic_auth(crowd_user *u, const crowd_val *user, const crowd_val *password)
+{
+  static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  crowd_buf plain = { 0 }, enc = { 0 };
+  int rc = crowd_buf_add_val(&plain, user);
+  rc |= crowd_buf_addc(&plain, ':');
+  rc |= crowd_buf_add_val(&plain, password);
+  const unsigned char *s = (const unsigned char *)plain.p;
+  for (size_t i = 0; rc == 0 && i < plain.len; i += 3) {
+    uint32_t v = (uint32_t)s[i] << 16 | (i + 1 < plain.len ? (uint32_t)s[i + 1] << 8 : 0) |
+                 (i + 2 < plain.len ? s[i + 2] : 0);
+    char q[4] = { b64[v >> 18], b64[(v >> 12) & 63], i + 1 < plain.len ? b64[(v >> 6) & 63] : '=',
+                  i + 2 < plain.len ? b64[v & 63] : '=' };
+    rc |= crowd_buf_add(&enc, q, 4);
+  }
+  if (rc == 0)
+    req_auth(u, "Basic ", enc.p ? enc.p : "", enc.len);
+  else
+    req_oom(u);
+  crowd_buf_free(&plain);
+  crowd_buf_free(&enc);
+}
+
+void crowd_req_bearer_auth(crowd_user *u, const crowd_val *token)
+{
+  char tmp[40];
+  const char *p;
+  size_t len;
+  val_text(token, tmp, sizeof tmp, &p, &len);
+  req_auth(u, "Bearer ", p, len);
 }
 
 void crowd_req_send(crowd_user *u)
@@ -533,8 +587,15 @@ void crowd_json_key(crowd_user *u, const char *key, size_t len)
 
 void crowd_json_val(crowd_user *u, const crowd_val *v)
 {
-  crowd_buf *b = &u->req.body;
   int rc = json_before_value(u);
+  rc |= crowd_buf_add_json_val(&u->req.body, v);
+  if (rc)
+    req_oom(u);
+}
+
+int crowd_buf_add_json_val(crowd_buf *b, const crowd_val *v)
+{
+  int rc = 0;
   switch (v->type) {
   case CROWD_INT:
     rc |= crowd_buf_printf(b, "%" PRId64, v->u.i);
@@ -556,8 +617,7 @@ void crowd_json_val(crowd_user *u, const crowd_val *v)
     rc |= crowd_buf_add(b, "null", 4);
     break;
   }
-  if (rc)
-    req_oom(u);
+  return rc;
 }
 
 void crowd_json_bool(crowd_user *u, int v)

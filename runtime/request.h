@@ -24,6 +24,7 @@ int crowd_buf_addc(crowd_buf *b, char c);
 int crowd_buf_printf(crowd_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int crowd_buf_add_val(crowd_buf *b, const crowd_val *v);      /* the value as text */
 int crowd_buf_add_urlenc(crowd_buf *b, const char *p, size_t len);
+int crowd_buf_add_json_val(crowd_buf *b, const crowd_val *v);   /* as JSON: "text", 1, 2.5, null */
 void crowd_buf_free(crowd_buf *b);
 
 /* The most of a response body kept for checks and saves. */
@@ -41,6 +42,7 @@ typedef struct crowd_request {
   crowd_buf body;
   const char *content_type;  /* static, or NULL */
   double timeout;            /* seconds; 0 = the default */
+  unsigned flags;            /* CROWD_REQ_NO_REDIRECTS, ... (crowd.h) */
 
   /* result, filled by the client */
   long status;               /* HTTP status, 0 when none arrived */

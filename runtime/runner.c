@@ -17,6 +17,9 @@
  * their on-stop block before they are killed (doc/running.md). */
 #define ON_STOP_GRACE 1.0
 
+static void runner_all_stopped(crowd_runner *r);
+static void runner_stop(crowd_runner *r);
+
 /* ---- spawning ------------------------------------------------------------------ */
 
 static int cmp_name_order_sc(const crowd_scenario_desc *sc, int a, int b)
@@ -130,6 +133,8 @@ static void spawn_cb(struct ev_loop *loop, ev_timer *w, int revents)
     ev_timer_stop(loop, w);
     r->phase = CROWD_RUNNER_RUNNING;
     log_all_spawned(r);
+    if (r->running == 0 && r->nusers > 0)
+      runner_all_stopped(r);
   }
 }
 
@@ -162,6 +167,14 @@ static void runner_kill_users(crowd_runner *r)
   for (size_t i = 0; i < r->nusers; i++)
     crowd_user_kill(r->users[i]);
   r->in_stop = false;
+}
+
+/* Every user stopped on its own (a unique feeder ran out, on-start
+ * failed...): nothing is left to run, the test ends. */
+static void runner_all_stopped(crowd_runner *r)
+{
+  crowd_log(CROWD_LOG_INFO, "crowd.runners", "All users have stopped; the test ends");
+  runner_stop(r);
 }
 
 static void runner_stop(crowd_runner *r)
@@ -209,6 +222,8 @@ void crowd_runner_user_stopped(crowd_runner *r)
     r->running--;
   if (r->phase == CROWD_RUNNER_STOPPING && !r->in_stop && r->running == 0)
     runner_finish(r);
+  else if (r->phase == CROWD_RUNNER_RUNNING && !r->in_stop && r->running == 0)
+    runner_all_stopped(r);
 }
 
 void crowd_runner_user_error(crowd_runner *r)

@@ -225,6 +225,11 @@ static void user_drive(crowd_user *u)
         u->state = CROWD_USER_IN_FLIGHT;
         return;
       }
+      if (u->sleeping) { /* (sleep D): the wait timer resumes the task */
+        u->sleeping = false;
+        u->state = CROWD_USER_IN_FLIGHT;
+        return;
+      }
       crowd_task_error(u, u->req.site, "task yielded with no request in flight");
       rc = CROWD_TASK_FAIL;
     }

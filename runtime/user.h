@@ -50,6 +50,8 @@ struct crowd_user {
   const crowd_user_desc *desc;
   const char *host;            /* base URL for relative paths, or NULL */
   crowd_val *vars;             /* desc->nvars slots */
+  int64_t counter;             /* (counter): the last number given */
+  bool sleeping;               /* (sleep D): the wait timer ends a pause in a task */
 
   crowd_request req;
   crowd_buf query;             /* "k=v&k2=v2", appended to the URL at send */

@@ -130,3 +130,20 @@ EXTRA_DIST += tests/e2e/correlation.sh tests/e2e/correlation-fast.sh
 # a 100 MB body, on both clients; failures, bounded memory, no fd leak.
 TESTS += tests/hostile/hostile.sh
 EXTRA_DIST += tests/hostile/hostile.sh tests/hostile/server.py
+
+# The standard library and feeders (issue 5): the CSV parser and the
+# feeders' strategies, every built-in on known vectors (unit); doc/stdlib.md
+# is what crowdc --builtins-md prints.
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_feeder tests/unit/check_builtins
+endif
+tests_unit_check_feeder_SOURCES = tests/unit/check_feeder.c
+tests_unit_check_feeder_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_feeder_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lhttp_parser \
+	$(OPENSSL_LIBS) $(ZLIB_LIBS) $(CJSON_LIBS) -lm
+tests_unit_check_builtins_SOURCES = tests/unit/check_builtins.c
+tests_unit_check_builtins_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_builtins_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lhttp_parser \
+	$(OPENSSL_LIBS) $(ZLIB_LIBS) $(CJSON_LIBS) -lm
+TESTS += tests/compile/stdlib-doc.sh
+EXTRA_DIST += tests/compile/stdlib-doc.sh

@@ -219,6 +219,67 @@ typedef int (*crowd_builtin_fn)(crowd_user *u, const char *site, crowd_val *out,
 #include "builtins.def"
 #undef CROWD_BUILTIN
 
+/* ---- control flow (if, when, unless, repeat, loop-while, sleep, log) --- */
+
+/* Is the value true?  False: nil, 0, 0.0 and the empty string. */
+int crowd_truthy(const crowd_val *v);
+/* Loop counters live in user slots, so that a loop may hold requests:
+ * crowd_loop_init sets the counter from a count (an integer >= 0; else it
+ * reports and returns -1); crowd_loop_next takes one from it and returns 1,
+ * or returns 0 when none is left. */
+int crowd_loop_init(crowd_user *u, const char *site, crowd_val *counter, const crowd_val *count);
+int crowd_loop_next(crowd_val *counter);
+/* (sleep D): arm the user's timer for D seconds; the task function then
+ * saves its step and returns CROWD_TASK_YIELD, and is called again when the
+ * time is up.  Returns 0, or -1 after reporting a bad duration. */
+int crowd_sleep(crowd_user *u, const char *site, const crowd_val *seconds);
+/* (log "msg" :level L): level is 10 debug, 20 info, 30 warning, 40 error. */
+void crowd_log_msg(crowd_user *u, const char *site, int level, const crowd_val *msg);
+
+/* ---- feeders (CSV data) ------------------------------------------------ */
+
+typedef enum crowd_feed_strategy {
+  CROWD_FEED_CYCLE = 0,  /* rows in order, shared by all users, then again */
+  CROWD_FEED_RANDOM,     /* a row chosen uniformly at each (next) */
+  CROWD_FEED_SHUFFLE,    /* a random permutation, shared; a new one each round */
+  CROWD_FEED_UNIQUE      /* each row once; then the user that asks stops */
+} crowd_feed_strategy;
+
+typedef struct crowd_feeder_desc {
+  const char *name;
+  const char *path;              /* as written in (csv "...") */
+  const char *dir;               /* the scenario's directory, for a relative path */
+  crowd_feed_strategy strategy;
+  const char *const *columns;    /* the fields the scenario reads (row.field) */
+  int ncolumns;
+  const char *site;              /* "file:line:col" of the feeder form */
+} crowd_feeder_desc;
+
+/* (next F): a row of feeder F (an index into crowd_scenario_desc.feeders)
+ * into *row, a handle only crowd_feeder_field reads.  Returns 0; 1 when a
+ * unique feeder has no row left: the user stops (logged) and the task
+ * function returns CROWD_TASK_DONE at once. */
+int crowd_feeder_next(crowd_user *u, const char *site, int feeder, crowd_val *row);
+/* row.field: the column (an index into the feeder's columns) of the row,
+ * as a string; nil when row holds no row of that feeder. */
+void crowd_feeder_field(crowd_user *u, const crowd_val *row, int feeder, int column, crowd_val *out);
+/* {row.field} in an interpolated string (crowd_str_begin ... _end). */
+void crowd_str_field(crowd_user *u, const crowd_val *row, int feeder, int column);
+
+/* ---- HTTP options ------------------------------------------------------- */
+
+enum {
+  CROWD_REQ_NO_REDIRECTS = 1,  /* :redirects false */
+  CROWD_REQ_NO_VERIFY = 2,     /* :verify false: no TLS certificate check */
+  CROWD_REQ_HTTP2 = 4,         /* :http2 true (the http client) */
+  CROWD_REQ_NO_COOKIES = 8     /* :cookies false on the user */
+};
+/* Between crowd_req_begin and crowd_req_send. */
+void crowd_req_flags(crowd_user *u, unsigned flags);
+/* :auth (basic U P) and (bearer T): an Authorization header. */
+void crowd_req_basic_auth(crowd_user *u, const crowd_val *user, const crowd_val *password);
+void crowd_req_bearer_auth(crowd_user *u, const crowd_val *token);
+
 /* ---- the scenario model (static tables) ------------------------------ */
 
 typedef enum crowd_wait_kind {
@@ -267,6 +328,8 @@ typedef struct crowd_scenario_desc {
   const char *host;              /* default host, or NULL */
   const crowd_user_desc *users;
   int nusers;
+  const crowd_feeder_desc *feeders; /* (feeder ...) forms; NULL if none */
+  int nfeeders;
 } crowd_scenario_desc;
 
 /* The executable's main: options, run, report.  Returns the exit code. */
