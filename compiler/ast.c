@@ -13,6 +13,33 @@ crowdc_node *crowdc_ast_new(crowdc_arena *a, crowdc_kind kind, crowdc_loc loc)
   return n;
 }
 
+crowdc_node *crowdc_ast_clone(crowdc_arena *a, const crowdc_node *n)
+{
+  crowdc_node *c = crowdc_arena_alloc(a, sizeof *c);
+  *c = *n;
+  c->next = NULL;
+  c->aux = -1;
+  switch (n->kind) {
+  case CROWDC_N_LIST:
+  case CROWDC_N_VECTOR:
+  case CROWDC_N_MAP:
+    c->u.seq.items = crowdc_arena_alloc(a, (n->u.seq.n + 1) * sizeof *c->u.seq.items);
+    for (size_t i = 0; i < n->u.seq.n; i++)
+      c->u.seq.items[i] = crowdc_ast_clone(a, n->u.seq.items[i]);
+    break;
+  case CROWDC_N_STRING:
+    c->u.str.parts = crowdc_arena_alloc(a, (n->u.str.n + 1) * sizeof *c->u.str.parts);
+    if (n->u.str.n)
+      memcpy(c->u.str.parts, n->u.str.parts, n->u.str.n * sizeof *c->u.str.parts);
+    for (size_t i = 0; i < n->u.str.n; i++)
+      c->u.str.parts[i].slot = -1;
+    break;
+  default:
+    break;
+  }
+  return c;
+}
+
 crowdc_node *crowdc_ast_name(crowdc_arena *a, crowdc_kind kind, crowdc_loc loc,
                              const char *p, size_t len)
 {

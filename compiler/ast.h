@@ -72,6 +72,10 @@ void crowdc_ast_seq_push(crowdc_seq *s, crowdc_node *n);
 crowdc_node *crowdc_ast_seq_node(crowdc_arena *a, crowdc_kind kind, const crowdc_seq *s,
                                  crowdc_loc loc);
 
+/* A deep copy of n (fresh `aux` and slots to fill), sharing names and
+ * string bytes: a base user's forms, checked again in a user that extends it. */
+crowdc_node *crowdc_ast_clone(crowdc_arena *a, const crowdc_node *n);
+
 const char *crowdc_ast_kind_name(crowdc_kind kind); /* "a string", "a list", ... */
 /* Is n a symbol (or keyword) spelled exactly s? */
 int crowdc_ast_is(const crowdc_node *n, crowdc_kind kind, const char *s);

@@ -558,7 +558,7 @@ static void crowdc_cg_user(crowdc_cg *g, size_t ui, const crowdc_user *u)
     crowdc_cg_ident(tid, t->name->u.name.p, t->name->u.name.len);
     fputs("  { ", g->code);
     crowdc_cg_name(g->code, t->name);
-    fprintf(g->code, ", %d, crowd_task_%zu_%zu_%s },\n", t->weight, ui, ti, tid);
+    fprintf(g->code, ", %d, crowd_task_%zu_%zu_%s, NULL, NULL, 0 },\n", t->weight, ui, ti, tid);
   }
   fputs("};\n", g->code);
   if (u->nvars) {

@@ -12,6 +12,28 @@ void crowdc_diag_init(crowdc_diag *d, FILE *out, const crowdc_source *src)
   d->src = src;
   d->nerrors = 0;
   d->stopped = 0;
+  d->nseen = 0;
+  d->muted = 0;
+}
+
+/* Has this error been reported already?  If not, remember it. */
+static int crowdc_diag_repeat(crowdc_diag *d, const crowdc_loc *loc, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+static int crowdc_diag_repeat(crowdc_diag *d, const crowdc_loc *loc, const char *fmt, va_list ap)
+{
+  char msg[1024];
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  unsigned long long h = 1469598103934665603ull; /* FNV-1a */
+  for (const char *p = msg; *p; p++)
+    h = (h ^ (unsigned char)*p) * 1099511628211ull;
+  if (loc)
+    h = (h ^ loc->off ^ ((unsigned long long)loc->len << 32)) * 1099511628211ull;
+  for (int i = 0; i < d->nseen; i++)
+    if (d->seen[i] == h)
+      return 1;
+  if (d->nseen < CROWDC_DIAG_MAX)
+    d->seen[d->nseen++] = h;
+  return 0;
 }
 
 /* How much of a long line the snippet shows around the caret. */
@@ -116,6 +138,11 @@ void crowdc_diag_error(crowdc_diag *d, const crowdc_loc *loc, const char *fmt, .
     return;
   va_list ap;
   va_start(ap, fmt);
+  d->muted = crowdc_diag_repeat(d, loc, fmt, ap);
+  va_end(ap);
+  if (d->muted)
+    return;
+  va_start(ap, fmt);
   crowdc_diag_emit(d, "error", loc, fmt, ap);
   va_end(ap);
   if (++d->nerrors >= CROWDC_DIAG_MAX) {
@@ -126,7 +153,7 @@ void crowdc_diag_error(crowdc_diag *d, const crowdc_loc *loc, const char *fmt, .
 
 void crowdc_diag_note(crowdc_diag *d, const crowdc_loc *loc, const char *fmt, ...)
 {
-  if (d->stopped)
+  if (d->stopped || d->muted)
     return;
   va_list ap;
   va_start(ap, fmt);

@@ -31,6 +31,12 @@ typedef struct crowdc_diag {
   const crowdc_source *src;
   int nerrors;
   int stopped;
+  /* An error exactly like one already reported (same place, same text) is
+   * not repeated, nor are its notes: a base user's forms are checked again
+   * in each user that extends it. */
+  unsigned long long seen[CROWDC_DIAG_MAX];
+  int nseen;
+  int muted;                /* the last error was a repeat: skip its notes */
 } crowdc_diag;
 
 void crowdc_diag_init(crowdc_diag *d, FILE *out, const crowdc_source *src);

@@ -4,11 +4,13 @@ libcrowd_a_SOURCES = \
 	runtime/client.h \
 	runtime/client_curl.c \
 	runtime/client_fast.c \
+	runtime/dispatch.c runtime/dispatch.h \
 	runtime/fast_parse.c runtime/fast_parse.h \
 	runtime/clock.h \
 	runtime/feeder.c runtime/feeder.h \
 	runtime/flow.c \
 	runtime/histogram.c runtime/histogram.h \
+	runtime/inspect.c runtime/inspect.h \
 	runtime/limits.c runtime/rlimits.h \
 	runtime/log.c runtime/log.h \
 	runtime/main.c \

@@ -2,12 +2,14 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <crowd/crowd.h>
 
 #include "feeder.h"
+#include "inspect.h"
 #include "log.h"
 #include "options.h"
 #include "rlimits.h"
@@ -32,6 +34,57 @@ static const char *prog_name(int argc, char **argv)
     return "crowd";
   const char *s = strrchr(argv[0], '/');
   return s ? s + 1 : argv[0];
+}
+
+/* --single-user names a class; -T/-E leave something to run (a class that
+ * they leave without a task is not spawned: a warning); --show-task-ratio
+ * and its JSON.  Returns 0 to go on, or 1 + the exit code. */
+static int check_classes(const crowd_scenario_desc *sc, const crowd_options *opt, const char *prog)
+{
+  int single = -1;
+  for (int i = 0; opt->single_user && i < sc->nusers; i++)
+    if (strcmp(sc->users[i].name, opt->single_user) == 0)
+      single = i;
+  if (opt->single_user && single < 0) {
+    crowd_log(CROWD_LOG_ERROR, "crowd.main", "Unknown User(s): %s", opt->single_user);
+    return 1 + 1;
+  }
+  crowd_user_class *classes = calloc((size_t)sc->nusers, sizeof *classes);
+  if (classes == NULL)
+    return 1 + 1;
+  crowd_tag_filter f;
+  crowd_runner_tag_filter(opt, &f);
+  bool filtering = f.ntags > 0 || f.nexclude > 0;
+  int runnable = 0, rc = 0;
+  for (int i = 0; i < sc->nusers && rc == 0; i++) {
+    if (crowd_user_class_init_tags(&classes[i], &sc->users[i], &f) != 0) {
+      crowd_log(CROWD_LOG_CRITICAL, "crowd.main", "out of memory");
+      rc = 1 + 1;
+    } else if (classes[i].total > 0) {
+      runnable += single < 0 || single == i;
+    } else if (single < 0 || single == i) {
+      crowd_log(CROWD_LOG_WARNING, "crowd.main", "user class %s has no task left to run%s; it is not spawned",
+                sc->users[i].name, filtering ? " after the tag filter (-T/-E)" : "");
+    }
+  }
+  if (rc == 0 && runnable == 0) {
+    /* a usage error: nothing would be sent */
+    fprintf(stderr, "usage: %s [options]\ncrowd: error: no task left to run%s%s\n", prog,
+            filtering ? " after the tag filter (-T/-E)" : "", single >= 0 ? " for --single-user" : "");
+    rc = 1 + CROWD_OPT_USAGE;
+  }
+  if (rc == 0 && opt->show_task_ratio) {
+    crowd_inspect_task_ratio(stdout, sc, classes, opt->users_set ? opt->users : 0);
+    rc = 1 + 0;
+  }
+  if (rc == 0 && opt->show_task_ratio_json) {
+    crowd_inspect_task_ratio_json(stdout, sc, classes, opt->users_set ? opt->users : 0);
+    rc = 1 + 0;
+  }
+  for (int i = 0; i < sc->nusers; i++)
+    crowd_user_class_free(&classes[i]);
+  free(classes);
+  return rc;
 }
 
 int crowd_main(const crowd_scenario_desc *sc, int argc, char **argv)
@@ -65,6 +118,9 @@ int crowd_main(const crowd_scenario_desc *sc, int argc, char **argv)
     crowd_log(CROWD_LOG_ERROR, "crowd.main", "No User class found!");
     return 1;
   }
+  rc = check_classes(sc, &opt, prog_name(argc, argv));
+  if (rc != 0)
+    return rc - 1;
   const char *host = opt.host && opt.host[0] ? opt.host : sc->host;
   if (host == NULL || host[0] == '\0') {
     fprintf(stderr, "usage: %s [options]\ncrowd: error: no host to load test: give -H/--host URL "

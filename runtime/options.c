@@ -21,7 +21,8 @@ typedef enum opt_kind {
   OPT_STRING, /* const char * borrowed from argv */
   OPT_INT,    /* long, any sign */
   OPT_LEVEL,  /* log level name -> long */
-  OPT_APPEND  /* repeatable: each value -> feeders[nfeeders++] */
+  OPT_WORDS,  /* the words up to the next option -> const char *[CROWD_OPT_MAX_TAGS] */
+  OPT_APPEND, /* repeatable: each value -> feeders[nfeeders++] */
 } opt_kind;
 
 typedef struct opt_def {
@@ -55,9 +56,19 @@ static const opt_def opt_table[] = {
     "Time running tasks may take to finish when the test stops (default 0)" },
   { 'L', "loglevel", "LEVEL", OPT_LEVEL, F(loglevel),
     "DEBUG, INFO, WARNING, ERROR or CRITICAL (default INFO)" },
+  { 'T', "tags", "[TAG ...]", OPT_WORDS, F(tags),
+    "Run only the tasks tagged with one of these tags" },
+  { 'E', "exclude-tags", "[TAG ...]", OPT_WORDS, F(exclude_tags),
+    "Do not run the tasks tagged with one of these tags" },
   { 0, "feeder", "NAME=PATH", OPT_APPEND, F(feeders),
     "Read feeder NAME from the CSV file PATH instead of its scenario file (repeatable)" },
   { 'l', "list", NULL, OPT_FLAG, F(list), "Show the list of user classes and exit" },
+  { 0, "show-task-ratio", NULL, OPT_FLAG, F(show_task_ratio),
+    "Print the table of the user classes' task execution ratio and exit (give -u with fixed counts)" },
+  { 0, "show-task-ratio-json", NULL, OPT_FLAG, F(show_task_ratio_json),
+    "Print the user classes' task execution ratio as JSON and exit" },
+  { 0, "single-user", "NAME", OPT_STRING, F(single_user),
+    "Run one user of class NAME and print each of its requests on stdout" },
   { 'V', "version", NULL, OPT_FLAG, F(version), "Show the version and exit" },
 };
 
@@ -215,6 +226,12 @@ static int parse_long(const char *s, long *out)
   return 0;
 }
 
+/* The count of an OPT_WORDS option's words. */
+static int *words_count(crowd_options *o, const opt_def *d)
+{
+  return d->offset == F(tags) ? &o->ntags : &o->nexclude_tags;
+}
+
 /* Store value v for option d; on a bad value, print the error. */
 static int opt_store(const opt_def *d, crowd_options *o, const char *v, FILE *err, const char *prog)
 {
@@ -253,6 +270,13 @@ static int opt_store(const opt_def *d, crowd_options *o, const char *v, FILE *er
   case OPT_STRING:
     *(const char **)field = v;
     return 0;
+  case OPT_WORDS: {
+    int *count = words_count(o, d);
+    if (*count >= CROWD_OPT_MAX_TAGS)
+      return opt_error(err, prog, "argument %s: more than %d tags", label, CROWD_OPT_MAX_TAGS);
+    ((const char **)field)[(*count)++] = v;
+    return 0;
+  }
   case OPT_APPEND:
     if (o->nfeeders >= CROWD_OPT_MAX_FEEDERS)
       return opt_error(err, prog, "argument %s: given more than %d times", label, CROWD_OPT_MAX_FEEDERS);
@@ -323,6 +347,19 @@ int crowd_opt_parse(crowd_options *o, int argc, char **argv, FILE *err)
       return unrecognized(err, prog, arg);
 
     opt_label(d, label, sizeof label);
+    if (d->offset == F(users))
+      o->users_set = true;
+    if (d->kind == OPT_WORDS) {
+      /* as argparse's nargs='*': the last use counts, with the words that
+       * follow it up to the next option */
+      *words_count(o, d) = 0;
+      int rc = value ? opt_store(d, o, value, err, prog) : 0;
+      while (rc == 0 && i + 1 < argc && !(argv[i + 1][0] == '-' && argv[i + 1][1] != '\0'))
+        rc = opt_store(d, o, argv[++i], err, prog);
+      if (rc != 0)
+        return rc;
+      continue;
+    }
     if (d->kind == OPT_FLAG) {
       if (value)
         return opt_error(err, prog, "argument %s: ignored explicit argument '%s'", label, value);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#define CROWD_OPT_MAX_TAGS 64
 #define CROWD_OPT_MAX_FEEDERS 64
 
 typedef struct crowd_options {
@@ -25,6 +26,16 @@ typedef struct crowd_options {
   bool list;               /* -l/--list */
   bool version;            /* -V/--version */
   bool help;               /* -h/--help */
+  /* -T/--tags and -E/--exclude-tags: the words after the flag, up to the
+   * next option (argparse's nargs='*'); 0 words = no filter */
+  const char *tags[CROWD_OPT_MAX_TAGS];
+  int ntags;
+  const char *exclude_tags[CROWD_OPT_MAX_TAGS];
+  int nexclude_tags;
+  bool show_task_ratio;      /* --show-task-ratio */
+  bool show_task_ratio_json; /* --show-task-ratio-json */
+  const char *single_user;   /* --single-user NAME, or NULL */
+  bool users_set;          /* -u was given (--show-task-ratio's count) */
   const char *feeders[CROWD_OPT_MAX_FEEDERS]; /* --feeder NAME=PATH, in order */
   int nfeeders;
 } crowd_options;

@@ -681,6 +681,8 @@ void crowd_request_record(crowd_request *req, const char *err)
     crowd_stats_record(u->runner->stats, crowd_method_name(req->method),
                        req->name.p ? req->name.p : "", req->response_us,
                        req->content_length, err, crowd_clock_wall());
+  if (u && u->runner && u->runner->opt->single_user)
+    crowd_runner_print_request(u, err);
 }
 
 void crowd_request_done(crowd_request *req)

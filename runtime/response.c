@@ -754,6 +754,8 @@ int crowd_resp_check(crowd_user *u)
   u->resp_pending = false;
   char msg[CROWD_RESP_MSG_MAX];
   int rc = crowd_resp_eval(u, d, msg, sizeof msg);
+  u->saved_from = d; /* --single-user shows the saves */
   crowd_request_record(&u->req, msg[0] ? msg : NULL);
+  u->saved_from = NULL;
   return rc;
 }

@@ -2,6 +2,7 @@
 
 #include "runner.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <signal.h>
 #include <stdint.h>
@@ -41,33 +42,6 @@ static void sort_by_name(crowd_runner *r)
     }
     r->name_order[j + 1] = v;
   }
-}
-
-/* The class whose count is furthest below its weighted share of the next
- * total; ties go to the first name in sorted order. */
-static int choose_class(const crowd_runner *r)
-{
-  double wsum = 0;
-  for (int i = 0; i < r->sc->nusers; i++)
-    if (r->sc->users[i].weight > 0)
-      wsum += r->sc->users[i].weight;
-  if (!(wsum > 0))
-    return -1;
-  double next = (double)r->nusers + 1;
-  int best = -1;
-  double best_deficit = 0;
-  for (int k = 0; k < r->sc->nusers; k++) {
-    int i = r->name_order[k];
-    double w = r->sc->users[i].weight;
-    if (!(w > 0))
-      continue;
-    double deficit = next * w / wsum - (double)r->classes[i].count;
-    if (best < 0 || deficit > best_deficit + 1e-9) {
-      best = i;
-      best_deficit = deficit;
-    }
-  }
-  return best;
 }
 
 static void log_all_spawned(const crowd_runner *r)
@@ -111,8 +85,9 @@ static void spawn_cb(struct ev_loop *loop, ev_timer *w, int revents)
   double rate = r->opt->spawn_rate;
   size_t batch = rate >= 2 ? (size_t)floor(rate) : 1;
   for (size_t k = 0; k < batch && r->nusers < r->target; k++) {
-    int c = choose_class(r);
-    if (c < 0) {
+    int c = crowd_dispatch_add(&r->dispatch);
+    if (c < 0) { /* only fixed counts, all reached */
+      crowd_log(CROWD_LOG_INFO, "crowd.runners", "No user class left to spawn: %zu users", r->nusers);
       r->target = r->nusers;
       break;
     }
@@ -226,6 +201,33 @@ void crowd_runner_user_stopped(crowd_runner *r)
     runner_all_stopped(r);
 }
 
+/* Locust's run_single_user prints each request (locust/debug.py's
+ * PrintListener): type, name, response time in ms, length, the error; crowd
+ * adds the status and what the request's response block saved. */
+void crowd_runner_print_request(crowd_user *u, const char *err)
+{
+  const crowd_request *q = &u->req;
+  crowd_buf saved = { 0 };
+  const crowd_resp_desc *d = u->saved_from;
+  for (int i = 0; d && i < d->nitems; i++) {
+    const crowd_resp_item *it = &d->items[i];
+    if (it->op != CROWD_OP_SAVE || it->slot < 0 || it->slot >= u->desc->nvars)
+      continue;
+    crowd_buf val = { 0 };
+    crowd_buf_add_val(&val, &u->vars[it->slot]);
+    int len = val.len > 60 ? 60 : (int)val.len;
+    crowd_buf_printf(&saved, "%s%s=%.*s%s", saved.len ? " " : "",
+                     u->desc->var_names ? u->desc->var_names[it->slot] : "?", len,
+                     val.p ? val.p : "", val.len > 60 ? "..." : "");
+    crowd_buf_free(&val);
+  }
+  printf("%s\t%-50s\t%-7.0f\t%" PRIu64 "\t%ld\t%-9s\t%s\n", crowd_method_name(q->method),
+         q->name.p ? q->name.p : "", (double)q->response_us / 1000.0, q->content_length, q->status,
+         err ? err : "", saved.p ? saved.p : "");
+  fflush(stdout);
+  crowd_buf_free(&saved);
+}
+
 void crowd_runner_user_error(crowd_runner *r)
 {
   r->user_errors++;
@@ -267,6 +269,55 @@ static void stats_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* ---- the run ---------------------------------------------------------------------- */
 
+void crowd_runner_tag_filter(const crowd_options *opt, crowd_tag_filter *f)
+{
+  f->tags = opt->tags;
+  f->ntags = opt->ntags;
+  f->exclude = opt->exclude_tags;
+  f->nexclude = opt->nexclude_tags;
+}
+
+/* The classes' task tables, filtered by -T/-E, and the dispatcher over
+ * those that can run (main.c has already refused a filter that leaves
+ * nothing; --single-user keeps one class). */
+static int runner_classes(crowd_runner *r)
+{
+  const crowd_scenario_desc *sc = r->sc;
+  int n = sc->nusers;
+  const char **names = calloc((size_t)n, sizeof *names);
+  double *weights = calloc((size_t)n, sizeof *weights);
+  long *fixed = calloc((size_t)n, sizeof *fixed);
+  int rc = names && weights && fixed ? 0 : -1;
+  long fixed_sum = 0;
+  crowd_runner_tag_filter(r->opt, &r->tags);
+  for (int i = 0; i < n && rc == 0; i++) {
+    const crowd_user_desc *d = &sc->users[i];
+    if (crowd_user_class_init_tags(&r->classes[i], d, &r->tags) != 0) {
+      rc = -1;
+      break;
+    }
+    names[i] = d->name;
+    bool runs = r->classes[i].total > 0 && (r->single < 0 || r->single == i);
+    weights[i] = runs ? (r->single >= 0 ? 1.0 : d->weight) : 0;
+    fixed[i] = runs && r->single < 0 && d->fixed_count > 0 ? d->fixed_count : 0;
+    fixed_sum += fixed[i];
+    if (r->classes[i].total == 0 && (r->single < 0 || r->single == i))
+      crowd_log(CROWD_LOG_WARNING, "crowd.runners",
+                "user class %s has no task it can run%s; it is not spawned", d->name,
+                r->tags.ntags || r->tags.nexclude ? " after the tag filter" : "");
+  }
+  if (rc == 0 && fixed_sum > (long)r->target)
+    crowd_log(CROWD_LOG_WARNING, "crowd.runners",
+              "-u %zu is less than the sum of the fixed counts (%ld): not every fixed-count user will be spawned",
+              r->target, fixed_sum);
+  if (rc == 0)
+    rc = crowd_dispatch_init(&r->dispatch, n, (const char *const *)names, weights, fixed);
+  free(names);
+  free(weights);
+  free(fixed);
+  return rc;
+}
+
 static int runner_init(crowd_runner *r)
 {
   const crowd_scenario_desc *sc = r->sc;
@@ -274,13 +325,8 @@ static int runner_init(crowd_runner *r)
   r->name_order = calloc((size_t)sc->nusers, sizeof *r->name_order);
   if (r->classes == NULL || r->name_order == NULL)
     return -1;
-  for (int i = 0; i < sc->nusers; i++) {
-    if (crowd_user_class_init(&r->classes[i], &sc->users[i]) != 0)
-      return -1;
-    if (r->classes[i].total == 0)
-      crowd_log(CROWD_LOG_WARNING, "crowd.runners",
-                "user class %s has no task it can run; its users will stay idle", sc->users[i].name);
-  }
+  if (runner_classes(r) != 0)
+    return -1;
   sort_by_name(r);
   r->stats = crowd_stats_new(crowd_clock_wall());
   if (r->stats == NULL)
@@ -321,6 +367,7 @@ static void runner_free(crowd_runner *r)
       crowd_user_class_free(&r->classes[i]);
   free(r->classes);
   free(r->name_order);
+  crowd_dispatch_free(&r->dispatch);
 }
 
 static void runner_watchers(crowd_runner *r)
@@ -346,6 +393,15 @@ int crowd_runner_run(const crowd_scenario_desc *sc, const crowd_options *opt, co
   r.clients[CROWD_CLIENT_HTTP] = &crowd_client_curl;
   r.clients[CROWD_CLIENT_FAST] = &crowd_client_fast;
   r.target = (size_t)opt->users;
+  r.single = -1;
+  for (int i = 0; opt->single_user && i < sc->nusers; i++)
+    if (strcmp(sc->users[i].name, opt->single_user) == 0)
+      r.single = i;
+  if (r.single >= 0) { /* one user of that class, its requests on stdout */
+    r.target = 1;
+    printf("type\t%-50s\tresp_ms\tlength\tstatus\texception\tsaved\n", "name");
+    fflush(stdout);
+  }
   r.loop = ev_default_loop(EVFLAG_AUTO);
   if (r.loop == NULL) {
     crowd_log(CROWD_LOG_CRITICAL, "crowd.main", "could not initialise the event loop");
@@ -361,7 +417,7 @@ int crowd_runner_run(const crowd_scenario_desc *sc, const crowd_options *opt, co
   ev_signal_start(r.loop, &r.sigint_watcher);
   ev_signal_start(r.loop, &r.sigterm_watcher);
   ev_signal_start(r.loop, &r.winch_watcher);
-  if (!opt->only_summary)
+  if (!opt->only_summary && r.single < 0)
     ev_timer_start(r.loop, &r.stats_timer);
   if (opt->run_time > 0) {
     crowd_log(CROWD_LOG_INFO, "crowd.main", "Run time limit set to %ld seconds", opt->run_time);

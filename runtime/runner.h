@@ -19,6 +19,7 @@
 #include <crowd/crowd.h>
 
 #include "client.h"
+#include "dispatch.h"
 #include "options.h"
 #include "stats.h"
 #include "user.h"
@@ -54,10 +55,19 @@ typedef struct crowd_runner {
 
   ev_timer spawn_timer, runtime_timer, stats_timer, stop_timer;
   ev_signal sigint_watcher, sigterm_watcher, winch_watcher;
+
+  crowd_dispatch dispatch;    /* which class spawns next (dispatch.h) */
+  crowd_tag_filter tags;      /* -T / -E */
+  int single;                 /* --single-user: its class, else -1 */
 } crowd_runner;
 
 /* Run the test; returns the process exit code. */
 int crowd_runner_run(const crowd_scenario_desc *sc, const crowd_options *opt, const char *host);
+
+/* The tag filter of -T/-E (borrowing from opt). */
+void crowd_runner_tag_filter(const crowd_options *opt, crowd_tag_filter *f);
+/* --single-user: one line on stdout for a request just recorded. */
+void crowd_runner_print_request(crowd_user *u, const char *err);
 
 void crowd_runner_user_error(crowd_runner *r);
 void crowd_runner_user_stopped(crowd_runner *r);

@@ -15,47 +15,115 @@
 
 /* ---- user classes ------------------------------------------------------------ */
 
-int crowd_user_class_init(crowd_user_class *c, const crowd_user_desc *desc)
+bool crowd_tags_pass(const crowd_tag_filter *f, const char *const *tags, int ntags)
+{
+  if (f == NULL)
+    return true;
+  bool any = false, excluded = false;
+  for (int i = 0; i < ntags; i++) {
+    for (int k = 0; k < f->ntags; k++)
+      any |= strcmp(tags[i], f->tags[k]) == 0;
+    for (int k = 0; k < f->nexclude; k++)
+      excluded |= strcmp(tags[i], f->exclude[k]) == 0;
+  }
+  return (f->ntags == 0 || any) && !excluded;
+}
+
+static void set_rt_free(crowd_set_rt *s)
+{
+  if (s->child)
+    for (int i = 0; i < s->desc->ntasks; i++)
+      set_rt_free(&s->child[i]);
+  free(s->child);
+  free(s->cum);
+  s->child = NULL;
+  s->cum = NULL;
+}
+
+/* The choice table of set d: an entry is kept when it is a task that passes
+ * the filter, or a set with something left in it (Locust's
+ * filter_tasks_by_tags).  0, or -1 when out of memory. */
+static int set_rt_init(crowd_set_rt *s, const crowd_taskset_desc *d, const crowd_tag_filter *f,
+                       int depth)
+{
+  memset(s, 0, sizeof *s);
+  s->desc = d;
+  if (d->ntasks <= 0)
+    return 0;
+  s->cum = calloc((size_t)d->ntasks, sizeof *s->cum);
+  s->child = calloc((size_t)d->ntasks, sizeof *s->child);
+  if (s->cum == NULL || s->child == NULL)
+    return -1;
+  long total = 0;
+  for (int i = 0; i < d->ntasks; i++) {
+    const crowd_task_desc *t = &d->tasks[i];
+    bool kept;
+    if (t->set) {
+      if (depth + 1 >= CROWD_TASKSET_DEPTH || set_rt_init(&s->child[i], t->set, f, depth + 1) != 0)
+        return -1;
+      kept = s->child[i].total > 0;
+    } else {
+      kept = t->fn != NULL && crowd_tags_pass(f, t->tags, t->ntags);
+    }
+    int w = kept ? t->weight : 0;
+    if (w > 0 && total <= (long)INT32_MAX - w)
+      total += w;
+    s->cum[i] = (int)total;
+  }
+  s->total = total;
+  return 0;
+}
+
+int crowd_user_class_init_tags(crowd_user_class *c, const crowd_user_desc *desc,
+                               const crowd_tag_filter *filter)
 {
   memset(c, 0, sizeof *c);
   c->desc = desc;
-  if (desc->ntasks <= 0)
-    return 0;
-  c->cum = calloc((size_t)desc->ntasks, sizeof *c->cum);
-  if (c->cum == NULL)
+  c->root_desc.name = desc->name;
+  c->root_desc.has_wait = 1;
+  c->root_desc.wait = desc->wait;
+  c->root_desc.tasks = desc->tasks;
+  c->root_desc.ntasks = desc->ntasks;
+  if (set_rt_init(&c->root, &c->root_desc, filter, 0) != 0) {
+    set_rt_free(&c->root);
     return -1;
-  long total = 0;
-  for (int i = 0; i < desc->ntasks; i++) {
-    int w = desc->tasks[i].weight;
-    if (w > 0 && total <= (long)INT32_MAX - w)
-      total += w;
-    c->cum[i] = (int)total;
   }
-  c->total = total;
+  c->cum = c->root.cum;
+  c->total = c->root.total;
   return 0;
+}
+
+int crowd_user_class_init(crowd_user_class *c, const crowd_user_desc *desc)
+{
+  return crowd_user_class_init_tags(c, desc, NULL);
 }
 
 void crowd_user_class_free(crowd_user_class *c)
 {
-  free(c->cum);
+  set_rt_free(&c->root);
   c->cum = NULL;
+  c->total = 0;
+}
+
+int crowd_set_entry(const crowd_set_rt *s, long r)
+{
+  /* binary search for the first cum[i] > r */
+  int lo = 0, hi = s->desc->ntasks - 1;
+  while (lo < hi) {
+    int mid = lo + (hi - lo) / 2;
+    if (s->cum[mid] > r)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return lo;
 }
 
 int crowd_user_class_pick(const crowd_user_class *c)
 {
   if (c->total <= 0)
     return -1;
-  long r = (long)crowd_rng_below((uint64_t)c->total);
-  /* binary search for the first cum[i] > r */
-  int lo = 0, hi = c->desc->ntasks - 1;
-  while (lo < hi) {
-    int mid = lo + (hi - lo) / 2;
-    if (c->cum[mid] > r)
-      hi = mid;
-    else
-      lo = mid + 1;
-  }
-  return lo;
+  return crowd_set_entry(&c->root, (long)crowd_rng_below((uint64_t)c->total));
 }
 
 /* ---- errors ------------------------------------------------------------------- */
@@ -116,6 +184,8 @@ crowd_user *crowd_user_new(struct crowd_runner *r, const crowd_user_class *cls, 
   }
   ev_timer_init(&u->wait_timer, user_wait_cb, 0., 0.);
   u->wait_timer.data = u;
+  u->frames[0].set = &cls->root;
+  u->depth = 1;
   return u;
 }
 
@@ -131,11 +201,10 @@ static void user_finish_stop(crowd_user *u)
     crowd_runner_user_stopped(u->runner);
 }
 
-/* Seconds to wait after a task, per the class's wait_time (Locust's
- * wait_time.py, constant_pacing included). */
-static double user_wait_time(crowd_user *u)
+/* Seconds to wait after a task, per wait_time w (Locust's wait_time.py,
+ * constant_pacing included, its state in *last_run and *last_wait). */
+static double wait_seconds(const crowd_wait_desc *w, double *last_run, double *last_wait)
 {
-  const crowd_wait_desc *w = &u->desc->wait;
   double pace;
   switch (w->kind) {
   case CROWD_WAIT_CONSTANT:
@@ -155,10 +224,23 @@ static double user_wait_time(crowd_user *u)
     return 0;
   }
   double now = crowd_clock_mono();
-  double run = now - u->cp_last_run - u->cp_last_wait;
-  u->cp_last_wait = pace - run > 0 ? pace - run : 0;
-  u->cp_last_run = now;
-  return u->cp_last_wait;
+  double run = now - *last_run - *last_wait;
+  *last_wait = pace - run > 0 ? pace - run : 0;
+  *last_run = now;
+  return *last_wait;
+}
+
+/* The innermost set's own wait_time, with the set's own pacing state (a
+ * new one each time the set is entered, as Locust's TaskSet instances);
+ * otherwise the user's. */
+static double user_wait_time(crowd_user *u)
+{
+  if (u->depth > 1) {
+    crowd_user_frame *f = &u->frames[u->depth - 1];
+    if (f->set->desc->has_wait)
+      return wait_seconds(&f->set->desc->wait, &f->cp_last_run, &f->cp_last_wait);
+  }
+  return wait_seconds(&u->desc->wait, &u->cp_last_run, &u->cp_last_wait);
 }
 
 static void user_wait(crowd_user *u)
@@ -173,20 +255,100 @@ static void user_wait(crowd_user *u)
   ev_timer_start(u->runner->loop, &u->wait_timer);
 }
 
-/* Make on_stop the function to run, if the user has one still to run. */
+/* Make the next on-stop block the function to run: the innermost active
+ * set's first, then the enclosing ones', then the user's (Locust runs them
+ * innermost first).  false when none is left. */
 static bool user_enter_on_stop(crowd_user *u)
 {
-  if (u->desc->on_stop == NULL || u->on_stop_ran || u->start_failed)
-    return false;
   if (u->runner)
     ev_timer_stop(u->runner->loop, &u->wait_timer);
+  u->unwinding = true;
+  u->stopping = false;
+  u->in_on_start = false;
+  u->in_set_start = false;
+  while (u->depth > 1) {
+    crowd_user_frame *f = &u->frames[u->depth - 1];
+    if (!f->stop_ran && f->set->desc->on_stop) {
+      f->stop_ran = true;
+      u->in_set_stop = true;
+      u->fn = f->set->desc->on_stop;
+      u->step = 0;
+      return true;
+    }
+    u->depth--;
+  }
+  if (u->desc->on_stop == NULL || u->on_stop_ran || u->start_failed)
+    return false;
   u->on_stop_ran = true;
   u->in_on_stop = true;
-  u->in_on_start = false;
-  u->stopping = false;
   u->fn = u->desc->on_stop;
   u->step = 0;
   return true;
+}
+
+/* Choose what runs next in the innermost set: a task (u->fn), or a nested
+ * set, entered, whose on-start runs first and then its first task (no wait
+ * in between).  false when nothing can run. */
+static bool user_next(crowd_user *u)
+{
+  crowd_user_frame *f = &u->frames[u->depth - 1];
+  const crowd_set_rt *s = f->set;
+  if (s->total <= 0)
+    return false;
+  long r;
+  if (s->desc->sequential) {
+    r = f->seq;
+    f->seq = (f->seq + 1) % s->total;
+  } else {
+    r = (long)crowd_rng_below((uint64_t)s->total);
+  }
+  int i = crowd_set_entry(s, r);
+  const crowd_task_desc *t = &s->desc->tasks[i];
+  if (t->set == NULL) {
+    u->fn = t->fn;
+    u->step = 0;
+    return true;
+  }
+  if (u->depth >= CROWD_TASKSET_DEPTH) /* the class tables refuse deeper */
+    return false;
+  crowd_user_frame *c = &u->frames[u->depth++];
+  memset(c, 0, sizeof *c);
+  c->set = &s->child[i];
+  c->cp_last_run = crowd_clock_mono();
+  if (t->set->on_start) {
+    u->fn = t->set->on_start;
+    u->step = 0;
+    u->in_set_start = true;
+    return true;
+  }
+  return user_next(u);
+}
+
+/* After a task or block returned rc: leave the innermost set when asked.
+ * Returns true when the next task follows at once, false to wait first. */
+static bool user_after_task(crowd_user *u, int rc)
+{
+  switch (rc) {
+  case CROWD_TASK_INTERRUPT:
+  case CROWD_TASK_INTERRUPT_WAIT:
+    if (u->depth > 1) {
+      crowd_user_frame *f = &u->frames[u->depth - 1];
+      if (f->set->desc->on_stop && !f->stop_ran) { /* its on-stop, then the parent */
+        f->stop_ran = true;
+        u->in_set_stop = true;
+        u->after_set_stop = rc;
+        u->fn = f->set->desc->on_stop;
+        u->step = 0;
+        return true;
+      }
+      u->depth--;
+    }
+    return rc == CROWD_TASK_INTERRUPT;
+  case CROWD_TASK_RESCHEDULE_NOW:
+    return true;
+  default:
+    return false;
+  }
 }
 
 /* Run tasks until one yields on a request, or the user waits or stops. */
@@ -202,13 +364,10 @@ static void user_drive(crowd_user *u)
         user_finish_stop(u);
         return;
       }
-      int t = crowd_user_class_pick(u->cls);
-      if (t < 0) { /* no task can run (all weights 0): stay idle */
+      if (!user_next(u)) { /* no task can run (all weights 0): stay idle */
         u->state = CROWD_USER_IDLE;
         return;
       }
-      u->fn = u->desc->tasks[t].fn;
-      u->step = 0;
     }
 
     u->state = CROWD_USER_RUNNING;
@@ -234,11 +393,10 @@ static void user_drive(crowd_user *u)
       rc = CROWD_TASK_FAIL;
     }
 
-    bool was_on_start = u->in_on_start;
-    bool was_on_stop = u->in_on_stop;
+    bool was_on_start = u->in_on_start, was_on_stop = u->in_on_stop;
+    bool was_set_start = u->in_set_start, was_set_stop = u->in_set_stop;
     u->fn = NULL;
-    u->in_on_start = false;
-    u->in_on_stop = false;
+    u->in_on_start = u->in_on_stop = u->in_set_start = u->in_set_stop = false;
     if (was_on_stop) {
       user_finish_stop(u);
       return;
@@ -250,14 +408,35 @@ static void user_drive(crowd_user *u)
       user_finish_stop(u);
       return;
     }
+    if (was_set_stop) { /* the set is left */
+      if (u->depth > 1)
+        u->depth--;
+      rc = u->unwinding ? CROWD_TASK_DONE : u->after_set_stop;
+      if (u->unwinding) {
+        if (user_enter_on_stop(u))
+          continue;
+        user_finish_stop(u);
+        return;
+      }
+    } else if (was_set_start && rc != CROWD_TASK_DONE) {
+      /* a set's on-start that failed or interrupted: the set is left
+       * without its on-stop, the parent waits (or not, for interrupt) */
+      if (u->depth > 1)
+        u->depth--;
+      rc = rc == CROWD_TASK_INTERRUPT || rc == CROWD_TASK_RESCHEDULE_NOW
+               ? CROWD_TASK_RESCHEDULE_NOW : CROWD_TASK_RESCHEDULE;
+      was_set_start = false;
+    }
     if (u->stopping) {
       if (user_enter_on_stop(u))
         continue;
       user_finish_stop(u);
       return;
     }
-    if (was_on_start)
-      continue; /* the first task follows on_start without a wait */
+    if (was_on_start || was_set_start)
+      continue; /* the first task follows on-start without a wait */
+    if (was_set_stop ? rc == CROWD_TASK_INTERRUPT : user_after_task(u, rc))
+      continue;
     user_wait(u);
     return;
   }
@@ -290,13 +469,16 @@ bool crowd_user_stop(crowd_user *u, bool graceful)
 {
   if (u->state == CROWD_USER_STOPPED)
     return true;
-  if (u->in_on_stop) /* already on its way out */
+  if (u->in_on_stop || u->unwinding) /* already on its way out */
     return false;
   if (graceful && (u->state == CROWD_USER_RUNNING || u->state == CROWD_USER_IN_FLIGHT)) {
     u->stopping = true;
     return false;
   }
   user_cancel(u);
+  /* a set cut in its on-start never started: no on-stop (as in Locust) */
+  if (u->in_set_start && u->depth > 1)
+    u->frames[u->depth - 1].stop_ran = true;
   u->fn = NULL;
   if (user_enter_on_stop(u)) {
     user_drive(u);

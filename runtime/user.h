@@ -23,18 +23,54 @@
 
 struct crowd_runner;
 
-/* A user class as the runner prepared it: its task-choice table. */
+/* -T/--tags and -E/--exclude-tags (LOCUST-COMPAT.md §8): a task runs when
+ * (tags given => it has one of them) and (exclude given => it has none). */
+typedef struct crowd_tag_filter {
+  const char *const *tags;
+  int ntags;                  /* 0: no --tags filter */
+  const char *const *exclude;
+  int nexclude;               /* 0: no --exclude-tags filter */
+} crowd_tag_filter;
+
+/* A task set (or a user's own tasks) as the runner prepared it: the choice
+ * table over the entries the tag filter kept, and the nested sets.  An
+ * entry filtered out, or a set left with no task, has weight 0. */
+typedef struct crowd_set_rt {
+  const crowd_taskset_desc *desc;
+  int *cum;                   /* cum[i] = kept weight of entries 0..i */
+  long total;                 /* 0 = nothing to run */
+  struct crowd_set_rt *child; /* per entry: the nested set (desc NULL if none) */
+} crowd_set_rt;
+
+/* A user class as the runner prepared it: its task-choice tables. */
 typedef struct crowd_user_class {
   const crowd_user_desc *desc;
-  int *cum;   /* cum[i] = weight of tasks 0..i, inclusive */
-  long total; /* sum of the weights; 0 = no task can run */
+  int *cum;   /* cum[i] = weight of tasks 0..i, inclusive (= root.cum) */
+  long total; /* sum of the weights; 0 = no task can run (= root.total) */
   long count; /* users of this class spawned so far */
+  crowd_taskset_desc root_desc; /* the user's tasks and wait, as a set */
+  crowd_set_rt root;
 } crowd_user_class;
 
 int crowd_user_class_init(crowd_user_class *c, const crowd_user_desc *desc); /* 0 or -1 */
+/* The same, keeping only the tasks that pass filter (NULL: all). */
+int crowd_user_class_init_tags(crowd_user_class *c, const crowd_user_desc *desc,
+                               const crowd_tag_filter *filter);
 void crowd_user_class_free(crowd_user_class *c);
 /* A task index chosen uniformly over the weight-expanded list, or -1. */
 int crowd_user_class_pick(const crowd_user_class *c);
+/* Entry i of set s in a draw r in [0, s->total): the first cum[i] > r. */
+int crowd_set_entry(const crowd_set_rt *s, long r);
+/* Does a task with these tags pass the filter? */
+bool crowd_tags_pass(const crowd_tag_filter *f, const char *const *tags, int ntags);
+
+/* One active task set of a user: the user's own tasks are frame 0. */
+typedef struct crowd_user_frame {
+  const crowd_set_rt *set;
+  long seq;                   /* sequential sets: the next position */
+  double cp_last_run, cp_last_wait; /* the set's own constant_pacing state */
+  bool stop_ran;              /* its on-stop ran (or is running) */
+} crowd_user_frame;
 
 typedef enum crowd_user_state {
   CROWD_USER_IDLE = 0,  /* created, or a class without tasks */
@@ -77,6 +113,14 @@ struct crowd_user {
   bool in_on_stop;             /* running desc->on_stop */
   bool on_stop_ran;            /* on_stop runs at most once */
   bool start_failed;           /* on_start failed: no on_stop (as Locust) */
+
+  /* task sets: frames[0..depth-1], the innermost last */
+  crowd_user_frame frames[CROWD_TASKSET_DEPTH];
+  int depth;
+  bool in_set_start, in_set_stop; /* running the top set's on-start / on-stop */
+  int after_set_stop;          /* what follows an interrupt's on-stop: a CROWD_TASK_* code */
+  bool unwinding;              /* stopping: on-stop blocks run innermost first */
+  const crowd_resp_desc *saved_from; /* --single-user: the block whose saves to show */
 };
 
 /* A user ready to start; NULL when out of memory. */

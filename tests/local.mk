@@ -147,3 +147,15 @@ tests_unit_check_builtins_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIB
 	$(OPENSSL_LIBS) $(ZLIB_LIBS) $(CJSON_LIBS) -lm
 TESTS += tests/compile/stdlib-doc.sh
 EXTRA_DIST += tests/compile/stdlib-doc.sh
+
+# Task sets, tags and user dispatch: Locust's class sequences (fixed counts
+# first, the KL generator, LIFO ramp-down) and task choice in sets (unit);
+# weights, sequences, interrupt, tags, --show-task-ratio and --single-user
+# against the demo server (e2e).
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_dispatch
+endif
+tests_unit_check_dispatch_SOURCES = tests/unit/check_dispatch.c
+tests_unit_check_dispatch_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_dispatch_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lhttp_parser \
+	$(OPENSSL_LIBS) $(ZLIB_LIBS) $(CJSON_LIBS) -lm

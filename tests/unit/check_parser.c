@@ -134,7 +134,7 @@ START_TEST(test_compile_ok)
   ck_assert_int_eq(rc, 0);
   ck_assert_str_eq(err, "");
   ck_assert_ptr_nonnull(strstr(c, "static const crowd_scenario_desc crowd_scenario"));
-  ck_assert_ptr_nonnull(strstr(c, "{ \"a-b\", 3, crowd_task_0_0_a_b }"));
+  ck_assert_ptr_nonnull(strstr(c, "{ \"a-b\", 3, crowd_task_0_0_a_b, NULL, NULL, 0 }"));
   ck_assert_ptr_nonnull(strstr(c, "crowd_fn_random_int(u, \"c.crowd:4:30\", &t0, a0, 2)"));
   ck_assert_ptr_nonnull(strstr(c, "#line 4 \"c.crowd\""));
   ck_assert_ptr_nonnull(strstr(c, "*step = 1;\n      return CROWD_TASK_YIELD;\n    }\n  case 1:"));

@@ -22,7 +22,9 @@ static int task_nop(crowd_user *u, int *step, crowd_val *vars)
   return CROWD_TASK_DONE;
 }
 
-static const crowd_task_desc tasks[] = { { "a", 0, task_nop }, { "b", 3, task_nop }, { "c", 1, task_nop } };
+static const crowd_task_desc tasks[] = { { .name = "a", .weight = 0, .fn = task_nop },
+                                         { .name = "b", .weight = 3, .fn = task_nop },
+                                         { .name = "c", .weight = 1, .fn = task_nop } };
 static const crowd_user_desc desc = {
   .name = "U", .weight = 1.0, .nvars = 2, .wait = { CROWD_WAIT_NONE, 0, 0 }, .tasks = tasks, .ntasks = 3,
 };

@@ -23,7 +23,7 @@ static int task_nop(crowd_user *uu, int *step, crowd_val *vars)
   return CROWD_TASK_DONE;
 }
 
-static const crowd_task_desc tasks[] = { { "t", 1, task_nop } };
+static const crowd_task_desc tasks[] = { { .name = "t", .weight = 1, .fn = task_nop } };
 static const char *const var_names[] = { "token", "id", "n" };
 static const crowd_user_desc desc = {
   .name = "U", .weight = 1.0, .nvars = 3, .var_names = var_names, .tasks = tasks, .ntasks = 1,

@@ -59,8 +59,15 @@ typedef struct crowd_user crowd_user; /* opaque to generated code */
 enum {
   CROWD_TASK_DONE = 0,  /* the task finished */
   CROWD_TASK_YIELD = 1, /* waiting (a request is in flight): call again with the saved step */
-  CROWD_TASK_FAIL = 2   /* a run-time error, already reported through crowd_task_error()
+  CROWD_TASK_FAIL = 2,  /* a run-time error, already reported through crowd_task_error()
                            or as a failed request (crowd_resp_check) */
+  /* Task-set control (LOCUST-COMPAT.md §8), ending the task at once: */
+  CROWD_TASK_INTERRUPT = 3,      /* (interrupt): leave the task set, on-stop first; the
+                                    parent picks its next task without a wait */
+  CROWD_TASK_INTERRUPT_WAIT = 4, /* (interrupt :reschedule false): the same, then the
+                                    parent waits first */
+  CROWD_TASK_RESCHEDULE = 5,     /* (reschedule): wait, then the next task */
+  CROWD_TASK_RESCHEDULE_NOW = 6  /* (reschedule-now): the next task, no wait */
 };
 
 /* A task function resumes at *step (0 on entry); vars are the user's variable
@@ -295,11 +302,33 @@ typedef struct crowd_wait_desc {
   double a, b; /* seconds (THROUGHPUT: a is tasks per second) */
 } crowd_wait_desc;
 
+struct crowd_taskset_desc;
+
 typedef struct crowd_task_desc {
   const char *name;
   int weight;        /* >= 0; 0 = never chosen */
-  crowd_task_fn fn;
+  crowd_task_fn fn;  /* NULL when the entry is a task set */
+  const struct crowd_taskset_desc *set; /* a nested task set, or NULL */
+  const char *const *tags; /* its tags and those of the sets around it */
+  int ntags;
 } crowd_task_desc;
+
+/* A task set, (taskset ...) or (sequence ...): chosen like a task, it runs
+ * its own tasks until one of them interrupts it (Locust's TaskSet and
+ * SequentialTaskSet).  The descriptors form a tree. */
+typedef struct crowd_taskset_desc {
+  const char *name;
+  int sequential;            /* tasks in declaration order, cycling */
+  int has_wait;              /* 0: the user's wait */
+  crowd_wait_desc wait;
+  crowd_task_fn on_start;    /* NULL if none */
+  crowd_task_fn on_stop;     /* NULL if none */
+  const crowd_task_desc *tasks;
+  int ntasks;
+} crowd_taskset_desc;
+
+/* How deep task sets nest (a user counts as one level). */
+#define CROWD_TASKSET_DEPTH 16
 
 /* The HTTP client a user class runs on (`:client` in the scenario). */
 typedef enum crowd_client_kind {
@@ -319,6 +348,8 @@ typedef struct crowd_user_desc {
   int ntasks;
   crowd_task_fn on_stop;         /* (on-stop ...); NULL if none */
   crowd_client_kind client;      /* `:client`; 0 = CROWD_CLIENT_HTTP */
+  int fixed_count;               /* > 0: exactly this many users, spawned first;
+                                    weight ignored (Locust's fixed_count) */
 } crowd_user_desc;
 
 typedef struct crowd_scenario_desc {
