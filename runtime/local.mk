@@ -10,12 +10,16 @@ libcrowd_a_SOURCES = \
 	runtime/feeder.c runtime/feeder.h \
 	runtime/flow.c \
 	runtime/histogram.c runtime/histogram.h \
+	runtime/history.c runtime/history.h \
 	runtime/inspect.c runtime/inspect.h \
 	runtime/limits.c runtime/rlimits.h \
 	runtime/log.c runtime/log.h \
 	runtime/main.c \
 	runtime/options.c runtime/options.h \
 	runtime/report_console.c \
+	runtime/report_csv.c runtime/report_fmt.c runtime/report_fmt.h \
+	runtime/report_html.c runtime/report_impl.h runtime/report_json.c \
+	runtime/reports.c runtime/reports.h \
 	runtime/request.c runtime/request.h \
 	runtime/response.c runtime/response.h \
 	runtime/rng.c runtime/rng.h \

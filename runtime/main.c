@@ -12,6 +12,7 @@
 #include "inspect.h"
 #include "log.h"
 #include "options.h"
+#include "reports.h"
 #include "rlimits.h"
 #include "runner.h"
 
@@ -135,6 +136,10 @@ int crowd_main(const crowd_scenario_desc *sc, int argc, char **argv)
   if (!opt.headless)
     crowd_log(CROWD_LOG_WARNING, "crowd.main", "the web UI is not available yet; running headless");
 
+  /* Report files (--csv, --html, --json-file, --report-json): writable,
+   * before any load is sent. */
+  if (crowd_reports_check(&opt, prog_name(argc, argv), stderr) != 0)
+    return CROWD_OPT_USAGE;
   if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
     crowd_log(CROWD_LOG_WARNING, "crowd.main", "could not ignore SIGPIPE");
   /* Open files (raised to the hard limit) and ports for -u users, before

@@ -26,6 +26,13 @@ typedef struct crowd_options {
   bool list;               /* -l/--list */
   bool version;            /* -V/--version */
   bool help;               /* -h/--help */
+  /* file reports (reports.h, doc/running.md) */
+  const char *csv_prefix;  /* --csv PREFIX */
+  bool csv_full_history;   /* --csv-full-history (needs --csv) */
+  const char *html;        /* --html FILE ({u} {r} {t} replaced) */
+  bool json;               /* --json: Locust's JSON on stdout at the end */
+  const char *json_file;   /* --json-file NAME: NAME.json */
+  const char *report_json; /* --report-json FILE: crowd's full JSON schema */
   /* -T/--tags and -E/--exclude-tags: the words after the flag, up to the
    * next option (argparse's nargs='*'); 0 words = no filter */
   const char *tags[CROWD_OPT_MAX_TAGS];

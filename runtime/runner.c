@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "reports.h"
 
 #define STATS_INTERVAL 2.0 /* seconds between periodic tables, as Locust's */
 /* How long users that were stopped in the middle of a task may take to run
@@ -414,6 +415,15 @@ int crowd_runner_run(const crowd_scenario_desc *sc, const crowd_options *opt, co
     return 1;
   }
 
+  /* the file reports: first CSV rows now, then every second (reports.h) */
+  if ((r.reports = crowd_reports_new(opt, sc, host, r.stats)) == NULL) {
+    crowd_log(CROWD_LOG_CRITICAL, "crowd.main", "could not start the reports (out of memory)");
+    runner_free(&r);
+    ev_loop_destroy(r.loop);
+    return 1;
+  }
+  crowd_reports_start(r.reports, r.loop, &r.running);
+
   ev_signal_start(r.loop, &r.sigint_watcher);
   ev_signal_start(r.loop, &r.sigterm_watcher);
   ev_signal_start(r.loop, &r.winch_watcher);
@@ -441,6 +451,10 @@ int crowd_runner_run(const crowd_scenario_desc *sc, const crowd_options *opt, co
   crowd_stats_print_table(r.stats, stderr, false, now);
   crowd_stats_print_percentiles(r.stats, stderr);
   crowd_stats_print_errors(r.stats, stderr);
+  /* every file report, complete, whatever stopped the run */
+  crowd_reports_finish(r.reports, code);
+  crowd_reports_free(r.reports);
+  r.reports = NULL;
   runner_free(&r);
   ev_loop_destroy(r.loop);
   return code;

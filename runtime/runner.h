@@ -59,6 +59,8 @@ typedef struct crowd_runner {
   crowd_dispatch dispatch;    /* which class spawns next (dispatch.h) */
   crowd_tag_filter tags;      /* -T / -E */
   int single;                 /* --single-user: its class, else -1 */
+
+  struct crowd_reports *reports; /* --csv, --json, --html... (reports.h) */
 } crowd_runner;
 
 /* Run the test; returns the process exit code. */

@@ -72,6 +72,7 @@ struct crowd_stats {
     bool warned_oom;
     struct table entries;
     struct table errors;
+    struct table exceptions; /* crowd_stats_error items: method "", name = traceback */
     crowd_stats_entry total;
 };
 
@@ -384,6 +385,7 @@ void crowd_stats_free(crowd_stats *st)
         return;
     table_free(&st->entries);
     table_free(&st->errors);
+    table_free(&st->exceptions);
     free(st);
 }
 
@@ -395,6 +397,7 @@ void crowd_stats_reset(crowd_stats *st, double now)
         entry_reset((crowd_stats_entry *)st->entries.items[i]);
     entry_reset(&st->total);
     table_clear(&st->errors);
+    table_clear(&st->exceptions);
 }
 
 void crowd_stats_record(crowd_stats *st, const char *method, const char *name,
@@ -631,4 +634,51 @@ double crowd_stats_error_first_seen(const crowd_stats_error *e)
 double crowd_stats_error_last_seen(const crowd_stats_error *e)
 {
     return e->last_seen;
+}
+
+/* ---- task errors (Locust's exceptions) ---- */
+
+void crowd_stats_record_exception(crowd_stats *st, const char *message, const char *traceback,
+                                  double now)
+{
+    const char *parts[3] = { "", traceback ? traceback : "", message ? message : "" };
+    struct probe pr;
+    if (!probe_make(&pr, parts, 3)) {
+        oom(st);
+        return;
+    }
+    crowd_stats_error *x = (crowd_stats_error *)table_find(&st->exceptions, &pr.k);
+    probe_done(&pr);
+    if (!x) {
+        x = malloc(sizeof *x);
+        if (!x || !key_make(&x->k, parts, 3)) {
+            free(x);
+            oom(st);
+            return;
+        }
+        if (!table_reserve(&st->exceptions)) {
+            free(x->k.key);
+            free(x);
+            oom(st);
+            return;
+        }
+        x->method = parts[0];
+        x->name = parts[1];
+        x->message = parts[2];
+        x->occurrences = 0;
+        x->first_seen = now;
+        table_add(&st->exceptions, &x->k);
+    }
+    x->occurrences++;
+    x->last_seen = now;
+}
+
+size_t crowd_stats_exception_count(const crowd_stats *st)
+{
+    return st->exceptions.n;
+}
+
+const crowd_stats_error *crowd_stats_exception_at(const crowd_stats *st, size_t i)
+{
+    return i < st->exceptions.n ? (const crowd_stats_error *)st->exceptions.items[i] : NULL;
 }

@@ -99,4 +99,14 @@ uint64_t crowd_stats_error_occurrences(const crowd_stats_error *e);
 double crowd_stats_error_first_seen(const crowd_stats_error *e);
 double crowd_stats_error_last_seen(const crowd_stats_error *e);
 
+/* Task errors the runtime survived (Locust's "exceptions"), keyed by
+ * (message, traceback) with occurrences, in first-seen order; cleared by
+ * crowd_stats_reset.  Read them with the crowd_stats_error_ accessors:
+ * message is the error text, name the traceback (where it happened),
+ * method "". */
+void crowd_stats_record_exception(crowd_stats *st, const char *message, const char *traceback,
+                                  double now);
+size_t crowd_stats_exception_count(const crowd_stats *st);
+const crowd_stats_error *crowd_stats_exception_at(const crowd_stats *st, size_t i);
+
 #endif

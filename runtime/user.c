@@ -136,8 +136,12 @@ void crowd_task_error(crowd_user *u, const char *site, const char *fmt, ...)
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
   crowd_log(CROWD_LOG_ERROR, "crowd.user", "%s: %s", site ? site : "?", msg);
-  if (u && u->runner)
+  if (u && u->runner) {
     crowd_runner_user_error(u->runner);
+    /* the exceptions CSV and reports: message and where (Locust's traceback) */
+    if (u->runner->stats)
+      crowd_stats_record_exception(u->runner->stats, msg, site ? site : "?", crowd_clock_wall());
+  }
 }
 
 /* ---- lifecycle ------------------------------------------------------------------ */

@@ -14,6 +14,15 @@ tests_unit_check_stats_SOURCES = tests/unit/check_stats.c
 tests_unit_check_stats_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_stats_LDADD = libcrowd.a $(CHECK_LIBS) -lm
 
+# The file reports' pieces: float repr, CSV/JSON/HTML escaping, atomic
+# files, the history (windowed percentiles, bounded memory).
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_reports
+endif
+tests_unit_check_reports_SOURCES = tests/unit/check_reports.c
+tests_unit_check_reports_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_reports_LDADD = libcrowd.a $(CHECK_LIBS) -lm
+
 # The demo server's smoke test; tests/e2e/lib.sh is the e2e tests' library.
 TESTS += tests/e2e/demo_server.sh
 EXTRA_DIST += tests/e2e/demo_server.sh tests/e2e/lib.sh
@@ -159,3 +168,7 @@ tests_unit_check_dispatch_SOURCES = tests/unit/check_dispatch.c
 tests_unit_check_dispatch_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_dispatch_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lhttp_parser \
 	$(OPENSSL_LIBS) $(ZLIB_LIBS) $(CJSON_LIBS) -lm
+
+# Nothing lost: every file report after every stop path (a table of runs).
+TESTS += tests/e2e/reports.sh
+EXTRA_DIST += tests/e2e/reports.sh tests/e2e/reports_check.py
