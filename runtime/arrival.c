@@ -136,6 +136,7 @@ static void arrival_schedule(struct crowd_arrival_class *c)
   crowd_arrival *a = c->owner;
   if (c->next_t < 0 || a->stopped)
     return;
+  ev_now_update(a->runner->loop); /* libev counts from its cached time: make it now */
   double delay = a->t0 + c->next_t - crowd_clock_mono();
   ev_timer_set(&c->timer, delay > 0 ? delay : 0., 0.);
   ev_timer_start(a->runner->loop, &c->timer);

@@ -31,6 +31,7 @@ static void shape_stage(crowd_shape *s, int i)
     crowd_log(CROWD_LOG_ERROR, "crowd.shape", "Shape %s: could not ramp to stage %d", d->name, i + 1);
   /* the next boundary, from the start: no drift */
   s->next_end += st->duration;
+  ev_now_update(r->loop); /* libev counts from its cached time: make it now */
   double delay = s->next_end - crowd_shape_time(s);
   ev_timer_set(&s->timer, delay > 0 ? delay : 0., 0.);
   ev_timer_start(r->loop, &s->timer);
