@@ -11,6 +11,7 @@ CROWD_DEBS=(
   libhttp-parser-dev libssl-dev zlib1g-dev
   curl python3
   clang libclang-rt-dev valgrind openssl
+  chromium nodejs npm
 )
 
 crowd_missing_debs() {

@@ -190,8 +190,10 @@
   }
   function showThresholds(list) {
     const failing = list.filter((t) => t.ok === false).length;
-    $('n-thresholds').textContent = list.length ? (failing ? failing + ' ✗' : '✓') : '';
-    $('n-thresholds').className = 'count' + (failing ? ' bad' : list.length ? ' good' : '');
+    const passing = list.filter((t) => t.ok === true).length;
+    const allPass = list.length > 0 && passing === list.length;
+    $('n-thresholds').textContent = failing ? failing + ' ✗' : allPass ? '✓' : list.length ? String(list.length) : '';
+    $('n-thresholds').className = 'count' + (failing ? ' bad' : allPass ? ' good' : '');
     if (!list.length) {
       replaceRows($('thresholds-table').tBodies[0], [row([['–'], ['This scenario has no thresholds.'], ['']])]);
       return;
@@ -261,11 +263,11 @@
     if (text !== undefined) e.textContent = text;
     return e;
   }
-  function niceMax(v) {
-    if (!(v > 0)) return 1;
-    const p = Math.pow(10, Math.floor(Math.log10(v)));
-    const m = [1, 2, 2.5, 5, 10].find((k) => k * p >= v);
-    return m * p;
+  // A round step for about five grid lines up to v.
+  function niceStep(v) {
+    if (!(v > 0)) return 0.25;
+    const raw = v / 5, p = Math.pow(10, Math.floor(Math.log10(raw)));
+    return [1, 2, 2.5, 5, 10].find((k) => k * p >= raw) * p;
   }
   function hhmmss(t) {
     const d = new Date(t * 1000);
@@ -281,16 +283,18 @@
     const parts = [];
     let max = 0;
     series.forEach((s) => s.values.forEach((v) => { if (v !== null && v > max) max = v; }));
-    max = niceMax(max);
+    const step = niceStep(max), lines = Math.max(1, Math.ceil(max / step - 1e-9));
+    max = step * lines;
     const n = times.length;
     const t0 = n ? times[0] : 0, t1 = n > 1 ? times[n - 1] : t0 + 1;
     const x = (t) => L + (W - L - R) * (t - t0) / (t1 - t0 || 1);
     const y = (v) => T + (H - T - B) * (1 - v / max);
-    for (let k = 0; k <= 4; k++) {
-      const v = max * k / 4, yy = y(v);
+    const stepDigits = step >= 1 ? 0 : step >= 0.1 ? 1 : 2;
+    for (let k = 0; k <= lines; k++) {
+      const v = step * k, yy = y(v);
       parts.push(svgEl('line', { x1: L, x2: W - R, y1: yy, y2: yy, class: 'grid' }));
       parts.push(svgEl('text', { x: L - 6, y: yy + 4, class: 'axis', 'text-anchor': 'end' },
-        fmt(v, v < 10 && max <= 10 ? 1 : 0) + (k === 4 && unit ? ' ' + unit : '')));
+        fmt(v, stepDigits) + (k === lines && unit ? ' ' + unit : '')));
     }
     if (n) {
       const ticks = Math.min(6, n);
@@ -312,7 +316,8 @@
       if (d) parts.push(svgEl('path', { d: d, class: 'line', stroke: s.color }));
       const last = s.values.length ? s.values[s.values.length - 1] : null;
       parts.push(svgEl('rect', { x: lx, y: 8, width: 10, height: 10, fill: s.color, rx: 2 }));
-      const label = svgEl('text', { x: lx + 14, y: 17, class: 'legend' }, s.label + (last !== null ? ': ' + fmt(last, last < 10 ? 1 : 0) : ''));
+      const digits = s.digits !== undefined ? s.digits : last !== null && last < 10 ? 1 : 0;
+      const label = svgEl('text', { x: lx + 14, y: 17, class: 'legend' }, s.label + (last !== null ? ': ' + fmt(last, digits) : ''));
       parts.push(label);
       lx += 24 + 8 * (label.textContent.length);
     });
@@ -331,7 +336,7 @@
       { label: 'Median', color: '#7c3aed', values: h['response_time_percentile_0.5'] },
       { label: '95th percentile', color: '#ea580c', values: h['response_time_percentile_0.95'] },
     ], 'ms');
-    drawChart($('chart-users'), h.time, [{ label: 'Users', color: '#2563eb', values: h.user_count }], '');
+    drawChart($('chart-users'), h.time, [{ label: 'Users', color: '#2563eb', values: h.user_count, digits: 0 }], '');
   }
 
   // ---- start -----------------------------------------------------------------------------
