@@ -9,6 +9,8 @@
 #include <crowd/crowd.h>
 
 #include "compiler/builtins.h"
+#include "compiler/load.h"
+#include "compiler/thresholds.h"
 
 /* The generated file is assembled from two streams: constants (literal
  * values, file scope) and code (functions); constants are written first. */
@@ -22,6 +24,8 @@ typedef struct crowdc_cg {
   int nresp;      /* crowd_resp_N counter (response blocks), for the whole file */
   char **ops;     /* operands computed before a request, in walk order */
   size_t nops, opcap, opnext;
+  int nset;       /* task sets, per user */
+  int ntags;      /* crowd_tags_N counter, for the whole file */
 } crowdc_cg;
 
 enum { CROWDC_CG_OP = 48, CROWDC_CG_IDENT = 40 };
@@ -162,7 +166,10 @@ static void crowdc_cg_operand(crowdc_cg *g, const crowdc_node *e, char *op)
     fputs("      crowd_str_begin(u);\n", g->code);
     for (size_t i = 0; i < e->u.str.n; i++) {
       const crowdc_strpart *p = &e->u.str.parts[i];
-      if (p->is_var) {
+      if (p->is_var && p->slot <= CROWDC_FIELD_REF(0)) {
+        const crowdc_field *f = &g->m->fields[CROWDC_FIELD_INDEX(p->slot)];
+        fprintf(g->code, "      crowd_str_field(u, &vars[%d], %d, %d);\n", f->slot, f->feeder, f->column);
+      } else if (p->is_var) {
         fprintf(g->code, "      crowd_str_val(u, &vars[%d]);\n", p->slot);
       } else {
         fputs("      crowd_str_lit(u, ", g->code);
@@ -190,6 +197,11 @@ static void crowdc_cg_operand(crowdc_cg *g, const crowdc_node *e, char *op)
   case CROWDC_N_SYMBOL:
     if (e->aux >= 0) {
       snprintf(op, CROWDC_CG_OP, "vars[%d]", e->aux);
+    } else if (e->aux <= CROWDC_FIELD_REF(0)) { /* row.field */
+      const crowdc_field *f = &g->m->fields[CROWDC_FIELD_INDEX(e->aux)];
+      crowdc_cg_temp(g, op);
+      fprintf(g->code, "      crowd_feeder_field(u, &vars[%d], %d, %d, &%s);\n", f->slot, f->feeder,
+              f->column, op);
     } else {
       int t = crowdc_ast_is(e, CROWDC_N_SYMBOL, "true");
       int f = crowdc_ast_is(e, CROWDC_N_SYMBOL, "false");
@@ -240,6 +252,14 @@ static void crowdc_cg_operand(crowdc_cg *g, const crowdc_node *e, char *op)
 static void crowdc_cg_let(crowdc_cg *g, const crowdc_stmt *st)
 {
   char op[CROWDC_CG_OP], dst[CROWDC_CG_OP];
+  if (st->feeder >= 0) { /* (next F): 1 = a unique feeder ran out, the user stops */
+    fprintf(g->code, "      int crowd_rc = crowd_feeder_next(u, ");
+    crowdc_cg_site(g->code, &st->expr->loc);
+    fprintf(g->code, ", %d, &vars[%d]);\n", st->feeder, st->slot);
+    fputs("      if (crowd_rc != 0)\n        return crowd_rc < 0 ? CROWD_TASK_FAIL : CROWD_TASK_DONE;\n",
+          g->code);
+    return;
+  }
   crowdc_cg_operand(g, st->expr, op);
   snprintf(dst, sizeof dst, "vars[%d]", st->slot);
   if (strcmp(op, dst) != 0) {
@@ -450,6 +470,40 @@ static int crowdc_cg_resp_tables(crowdc_cg *g, const crowdc_request *r)
   return id;
 }
 
+/* The operands of a request's default headers (its user's) and :auth, after
+ * its other operands. */
+static void crowdc_cg_http_ops(crowdc_cg *g, const crowdc_request *r)
+{
+  char op[CROWDC_CG_OP];
+  for (size_t i = 0; i + 1 < r->ndheaders; i += 2) {
+    crowdc_cg_key_operand(g, r->dheaders[i], op);
+    crowdc_cg_push_op(g, op);
+    crowdc_cg_operand(g, r->dheaders[i + 1], op);
+    crowdc_cg_push_op(g, op);
+  }
+  for (size_t i = 1; r->auth && i < r->auth->u.seq.n; i++) {
+    crowdc_cg_operand(g, r->auth->u.seq.items[i], op);
+    crowdc_cg_push_op(g, op);
+  }
+}
+
+static void crowdc_cg_http(crowdc_cg *g, const crowdc_request *r)
+{
+  for (size_t i = 0; i + 1 < r->ndheaders; i += 2) {
+    const char *k = crowdc_cg_next_op(g);
+    const char *v = crowdc_cg_next_op(g);
+    fprintf(g->code, "      crowd_req_header(u, &%s, &%s);\n", k, v);
+  }
+  if (r->auth && r->auth->u.seq.n == 3) {
+    const char *a = crowdc_cg_next_op(g);
+    fprintf(g->code, "      crowd_req_basic_auth(u, &%s, &%s);\n", a, crowdc_cg_next_op(g));
+  } else if (r->auth) {
+    fprintf(g->code, "      crowd_req_bearer_auth(u, &%s);\n", crowdc_cg_next_op(g));
+  }
+  if (r->flags)
+    fprintf(g->code, "      crowd_req_flags(u, %uu);\n", r->flags);
+}
+
 static void crowdc_cg_request(crowdc_cg *g, const crowdc_stmt *st)
 {
   const crowdc_request *r = &st->req;
@@ -469,12 +523,14 @@ static void crowdc_cg_request(crowdc_cg *g, const crowdc_stmt *st)
   crowdc_cg_pairs_ops(g, r->form);
   if (r->json)
     crowdc_cg_json_ops(g, r->json);
+  crowdc_cg_http_ops(g, r);
 
   fputs("      crowd_req_begin(u, &site);\n", g->code);
   fprintf(g->code, "      crowd_req_path(u, &%s);\n", path);
   if (r->name)
     fprintf(g->code, "      crowd_req_name(u, &%s);\n", name);
   crowdc_cg_pairs(g, r->headers, "header");
+  crowdc_cg_http(g, r);
   crowdc_cg_pairs(g, r->query, "query");
   crowdc_cg_pairs(g, r->form, "form");
   if (r->timeout) {
@@ -499,18 +555,113 @@ static void crowdc_cg_request(crowdc_cg *g, const crowdc_stmt *st)
     fputs("    if (crowd_resp_check(u) != 0)\n      return CROWD_TASK_FAIL;\n", g->code);
 }
 
-/* One resumable function over a list of statements. */
-static void crowdc_cg_function(crowdc_cg *g, const char *fname, const char *what,
-                               const crowdc_stmt *stmts, size_t n)
+static void crowdc_cg_stmts(crowdc_cg *g, const crowdc_stmt *stmts, size_t n);
+
+/* A condition into crowd_c (a local of every task function). */
+static void crowdc_cg_cond(crowdc_cg *g, const crowdc_node *c)
 {
-  fprintf(g->code, "\n/* %s */\n", what);
-  fprintf(g->code, "static int %s(crowd_user *u, int *step, crowd_val *vars)\n{\n", fname);
-  fputs("  (void)u;\n  (void)vars;\n  switch (*step) {\n  case 0:\n", g->code);
-  g->step = 0;
+  char op[CROWDC_CG_OP];
+  g->ntemp = 0;
+  fputs("    {\n", g->code);
+  crowdc_cg_operand(g, c, op);
+  fprintf(g->code, "      crowd_c = crowd_truthy(&%s);\n", op);
+  crowdc_cg_clear_temps(g, "      ");
+  fputs("    }\n", g->code);
+}
+
+/* A call f(u, "site", ARG...) on one operand e, failing the task when f
+ * returns non-zero (fails = 1) or not (fails = 0). */
+static void crowdc_cg_call1(crowdc_cg *g, const crowdc_stmt *st, const char *f, const char *pre,
+                            const crowdc_node *e, int fails)
+{
+  char op[CROWDC_CG_OP];
+  g->ntemp = 0;
+  crowdc_cg_operand(g, e, op);
+  fprintf(g->code, "      %s%s(u, ", fails ? "if (" : "", f);
+  crowdc_cg_site(g->code, &st->form->loc);
+  fprintf(g->code, ", %s&%s)%s\n", pre, op, fails ? " != 0) {" : ";");
+  if (fails) {
+    crowdc_cg_clear_temps(g, "        ");
+    fputs("        return CROWD_TASK_FAIL;\n      }\n", g->code);
+  }
+  crowdc_cg_clear_temps(g, "      ");
+}
+
+/* if, when, unless, repeat, loop-while, sleep, log.  Loop counters live in
+ * user slots and conditions are computed before the branch, so that the
+ * switch can resume inside a branch or a loop body. */
+static void crowdc_cg_flow(crowdc_cg *g, const crowdc_stmt *st)
+{
+  char pre[48];
+  switch (st->kind) {
+  case CROWDC_S_IF:
+    crowdc_cg_cond(g, st->cond);
+    fprintf(g->code, "    if (%scrowd_c) {\n", st->negate ? "!" : "");
+    crowdc_cg_stmts(g, st->body, st->nbody);
+    if (st->nalt) {
+      fputs("    } else {\n", g->code);
+      crowdc_cg_stmts(g, st->alt, st->nalt);
+    }
+    fputs("    }\n", g->code);
+    return;
+  case CROWDC_S_REPEAT:
+  case CROWDC_S_WHILE:
+    fputs("    {\n", g->code);
+    snprintf(pre, sizeof pre, "&vars[%d], ", st->slot);
+    crowdc_cg_call1(g, st, "crowd_loop_init", pre, st->expr, 1);
+    fputs("    }\n", g->code);
+    if (st->kind == CROWDC_S_REPEAT) {
+      fprintf(g->code, "    while (crowd_loop_next(&vars[%d])) {\n", st->slot);
+    } else {
+      fprintf(g->code, "    for (;;) {\n    if (!crowd_loop_next(&vars[%d]))\n      break;\n", st->slot);
+      crowdc_cg_cond(g, st->cond);
+      fputs("    if (!crowd_c)\n      break;\n", g->code);
+    }
+    crowdc_cg_stmts(g, st->body, st->nbody);
+    fputs("    }\n", g->code);
+    return;
+  case CROWDC_S_SLEEP:
+    fputs("    {\n", g->code);
+    crowdc_cg_call1(g, st, "crowd_sleep", "", st->expr, 1);
+    g->step++;
+    fprintf(g->code, "      *step = %d;\n      return CROWD_TASK_YIELD;\n    }\n  case %d:\n", g->step, g->step);
+    return;
+  case CROWDC_S_LOG:
+    fputs("    {\n", g->code);
+    snprintf(pre, sizeof pre, "%d, ", st->level);
+    crowdc_cg_call1(g, st, "crowd_log_msg", pre, st->expr, 0);
+    fputs("    }\n", g->code);
+    return;
+  default:
+    return;
+  }
+}
+
+/* (interrupt), (reschedule), (reschedule-now): the task ends here. */
+static void crowdc_cg_control(crowdc_cg *g, const crowdc_stmt *st)
+{
+  const char *code = st->control == CROWD_TASK_INTERRUPT        ? "CROWD_TASK_INTERRUPT"
+                     : st->control == CROWD_TASK_INTERRUPT_WAIT ? "CROWD_TASK_INTERRUPT_WAIT"
+                     : st->control == CROWD_TASK_RESCHEDULE_NOW ? "CROWD_TASK_RESCHEDULE_NOW"
+                                                                : "CROWD_TASK_RESCHEDULE";
+  fprintf(g->code, "    return %s;\n", code);
+}
+
+static void crowdc_cg_stmts(crowdc_cg *g, const crowdc_stmt *stmts, size_t n)
+{
   for (size_t i = 0; i < n; i++) {
     const crowdc_stmt *st = &stmts[i];
     g->ntemp = 0;
     crowdc_cg_line(g, &st->form->loc);
+    if (st->kind == CROWDC_S_IF || st->kind == CROWDC_S_REPEAT || st->kind == CROWDC_S_WHILE ||
+        st->kind == CROWDC_S_SLEEP || st->kind == CROWDC_S_LOG) {
+      crowdc_cg_flow(g, st);
+      continue;
+    }
+    if (st->kind == CROWDC_S_CONTROL) {
+      crowdc_cg_control(g, st);
+      continue;
+    }
     fputs("    {\n", g->code);
     if (st->kind == CROWDC_S_LET) {
       crowdc_cg_let(g, st);
@@ -520,6 +671,18 @@ static void crowdc_cg_function(crowdc_cg *g, const char *fname, const char *what
       crowdc_cg_request(g, st);
     }
   }
+}
+
+/* One resumable function over a list of statements. */
+static void crowdc_cg_function(crowdc_cg *g, const char *fname, const char *what,
+                               const crowdc_stmt *stmts, size_t n)
+{
+  fprintf(g->code, "\n/* %s */\n", what);
+  fprintf(g->code, "static int %s(crowd_user *u, int *step, crowd_val *vars)\n{\n", fname);
+  fputs("  int crowd_c = 0; /* the last condition (if, when, loop-while) */\n"
+        "  (void)u;\n  (void)vars;\n  (void)crowd_c;\n  switch (*step) {\n  case 0:\n", g->code);
+  g->step = 0;
+  crowdc_cg_stmts(g, stmts, n);
   fputs("    break;\n  }\n  return CROWD_TASK_DONE;\n}\n", g->code);
 }
 
@@ -530,9 +693,119 @@ static void crowdc_cg_name(FILE *out, const crowdc_node *sym)
   crowdc_codegen_cstr(out, sym->u.name.p, sym->u.name.len);
 }
 
+static void crowdc_cg_wait(crowdc_cg *g, int kind, double a, double b)
+{
+  fprintf(g->code, "{ %s, ", crowdc_cg_wait_enum[kind]);
+  crowdc_cg_double(g->code, a);
+  fputs(", ", g->code);
+  crowdc_cg_double(g->code, b);
+  fputs(" }", g->code);
+}
+
+static int crowdc_cg_set(crowdc_cg *g, size_t ui, const char *uid, const crowdc_task *t);
+
+/* The functions of a list of entries (tasks, and task sets with all they
+ * hold), then its table, `table`; sid is the set's number, -1 for the
+ * user's own tasks. */
+static void crowdc_cg_entries(crowdc_cg *g, size_t ui, int sid, const char *uid, const char *table,
+                              const crowdc_task *tasks, size_t n)
+{
+  char tid[CROWDC_CG_IDENT + 1], fname[4 * CROWDC_CG_IDENT], what[4 * CROWDC_CG_IDENT];
+  char sfx[32];
+  int *sets = calloc(n + 1, sizeof *sets), *tags = calloc(n + 1, sizeof *tags);
+  if (!sets || !tags) {
+    fputs("crowdc: error: out of memory\n", stderr);
+    exit(2);
+  }
+  if (sid >= 0)
+    snprintf(sfx, sizeof sfx, "s%d_", sid);
+  else
+    sfx[0] = '\0';
+  for (size_t ti = 0; ti < n; ti++) {
+    const crowdc_task *t = &tasks[ti];
+    if (t->set) {
+      sets[ti] = crowdc_cg_set(g, ui, uid, t);
+      continue;
+    }
+    crowdc_cg_ident(tid, t->name->u.name.p, t->name->u.name.len);
+    snprintf(fname, sizeof fname, "crowd_task_%zu_%s%zu_%s", ui, sfx, ti, tid);
+    snprintf(what, sizeof what, "user %s, task %s", uid, tid);
+    crowdc_cg_function(g, fname, what, t->stmts, t->nstmts);
+  }
+  for (size_t ti = 0; ti < n; ti++) { /* the tags of each task */
+    const crowdc_task *t = &tasks[ti];
+    if (t->set || t->ntags == 0)
+      continue;
+    tags[ti] = g->ntags++;
+    fprintf(g->code, "\nstatic const char *const crowd_tags_%d[] = { ", tags[ti]);
+    for (size_t k = 0; k < t->ntags; k++) {
+      const crowdc_node *tg = t->tags[k];
+      if (tg->kind == CROWDC_N_SYMBOL)
+        crowdc_cg_name(g->code, tg);
+      else
+        crowdc_codegen_cstr(g->code, tg->u.str.n ? tg->u.str.parts[0].p : "",
+                            tg->u.str.n ? tg->u.str.parts[0].len : 0);
+      fputs(k + 1 < t->ntags ? ", " : " };\n", g->code);
+    }
+  }
+  fprintf(g->code, "\nstatic const crowd_task_desc %s[] = {\n", table);
+  for (size_t ti = 0; ti < n; ti++) {
+    const crowdc_task *t = &tasks[ti];
+    crowdc_cg_ident(tid, t->name->u.name.p, t->name->u.name.len);
+    fputs("  { ", g->code);
+    crowdc_cg_name(g->code, t->name);
+    if (t->set)
+      fprintf(g->code, ", %d, NULL, &crowd_set_%zu_%d, NULL, 0 },\n", t->weight, ui, sets[ti]);
+    else if (t->ntags)
+      fprintf(g->code, ", %d, crowd_task_%zu_%s%zu_%s, NULL, crowd_tags_%d, %zu },\n", t->weight, ui,
+              sfx, ti, tid, tags[ti], t->ntags);
+    else
+      fprintf(g->code, ", %d, crowd_task_%zu_%s%zu_%s, NULL, NULL, 0 },\n", t->weight, ui, sfx, ti,
+              tid);
+  }
+  fputs("};\n", g->code);
+  free(sets);
+  free(tags);
+}
+
+/* A task set: its blocks, its entries, then its descriptor crowd_set_U_N;
+ * returns N. */
+static int crowdc_cg_set(crowdc_cg *g, size_t ui, const char *uid, const crowdc_task *t)
+{
+  const crowdc_taskset *ts = t->set;
+  int sid = g->nset++;
+  char sname[CROWDC_CG_IDENT + 1], fname[4 * CROWDC_CG_IDENT], what[4 * CROWDC_CG_IDENT];
+  char table[64];
+  crowdc_cg_ident(sname, t->name->u.name.p, t->name->u.name.len);
+  if (ts->has_start) {
+    snprintf(fname, sizeof fname, "crowd_set_on_start_%zu_%d_%s", ui, sid, sname);
+    snprintf(what, sizeof what, "user %s, task set %s: on start", uid, sname);
+    crowdc_cg_function(g, fname, what, ts->start, ts->nstart);
+  }
+  if (ts->has_stop) {
+    snprintf(fname, sizeof fname, "crowd_set_on_stop_%zu_%d_%s", ui, sid, sname);
+    snprintf(what, sizeof what, "user %s, task set %s: on stop", uid, sname);
+    crowdc_cg_function(g, fname, what, ts->stop, ts->nstop);
+  }
+  snprintf(table, sizeof table, "crowd_tasks_%zu_s%d", ui, sid);
+  crowdc_cg_entries(g, ui, sid, uid, table, ts->tasks, ts->ntasks);
+  fprintf(g->code, "\nstatic const crowd_taskset_desc crowd_set_%zu_%d = {\n  .name = ", ui, sid);
+  crowdc_cg_name(g->code, t->name);
+  fprintf(g->code, ",\n  .sequential = %d,\n  .has_wait = %d,\n  .wait = ", ts->sequential,
+          ts->has_wait);
+  crowdc_cg_wait(g, ts->has_wait ? (int)ts->wait : 0, ts->wait_a, ts->wait_b);
+  fputs(",\n", g->code);
+  if (ts->has_start)
+    fprintf(g->code, "  .on_start = crowd_set_on_start_%zu_%d_%s,\n", ui, sid, sname);
+  if (ts->has_stop)
+    fprintf(g->code, "  .on_stop = crowd_set_on_stop_%zu_%d_%s,\n", ui, sid, sname);
+  fprintf(g->code, "  .tasks = %s,\n  .ntasks = %zu,\n};\n", table, ts->ntasks);
+  return sid;
+}
+
 static void crowdc_cg_user(crowdc_cg *g, size_t ui, const crowdc_user *u)
 {
-  char uid[CROWDC_CG_IDENT + 1], tid[CROWDC_CG_IDENT + 1];
+  char uid[CROWDC_CG_IDENT + 1];
   char fname[3 * CROWDC_CG_IDENT], what[3 * CROWDC_CG_IDENT];
   crowdc_cg_ident(uid, u->name->u.name.p, u->name->u.name.len);
   if (u->ninit) {
@@ -545,22 +818,10 @@ static void crowdc_cg_user(crowdc_cg *g, size_t ui, const crowdc_user *u)
     snprintf(what, sizeof what, "user %s: on stop", uid);
     crowdc_cg_function(g, fname, what, u->stop, u->nstop);
   }
-  for (size_t ti = 0; ti < u->ntasks; ti++) {
-    const crowdc_task *t = &u->tasks[ti];
-    crowdc_cg_ident(tid, t->name->u.name.p, t->name->u.name.len);
-    snprintf(fname, sizeof fname, "crowd_task_%zu_%zu_%s", ui, ti, tid);
-    snprintf(what, sizeof what, "user %s, task %s", uid, tid);
-    crowdc_cg_function(g, fname, what, t->stmts, t->nstmts);
-  }
-  fprintf(g->code, "\nstatic const crowd_task_desc crowd_tasks_%zu[] = {\n", ui);
-  for (size_t ti = 0; ti < u->ntasks; ti++) {
-    const crowdc_task *t = &u->tasks[ti];
-    crowdc_cg_ident(tid, t->name->u.name.p, t->name->u.name.len);
-    fputs("  { ", g->code);
-    crowdc_cg_name(g->code, t->name);
-    fprintf(g->code, ", %d, crowd_task_%zu_%zu_%s, NULL, NULL, 0 },\n", t->weight, ui, ti, tid);
-  }
-  fputs("};\n", g->code);
+  char table[64];
+  snprintf(table, sizeof table, "crowd_tasks_%zu", ui);
+  g->nset = 0;
+  crowdc_cg_entries(g, ui, -1, uid, table, u->tasks, u->ntasks);
   if (u->nvars) {
     fprintf(g->code, "\nstatic const char *const crowd_vars_%zu[] = {\n", ui);
     for (size_t i = 0; i < u->nvars; i++) {
@@ -599,7 +860,73 @@ static void crowdc_cg_user_desc(crowdc_cg *g, size_t ui, const crowdc_user *u)
   fprintf(g->code, "    .tasks = crowd_tasks_%zu,\n    .ntasks = %zu,\n", ui, u->ntasks);
   if (u->has_stop)
     fprintf(g->code, "    .on_stop = crowd_on_stop_%zu_%s,\n", ui, uid);
+  if (u->fixed_count > 0)
+    fprintf(g->code, "    .fixed_count = %d,\n", u->fixed_count);
+  crowdc_load_emit_user(g->code, g->m, ui);
   fputs("  },\n", g->code);
+}
+
+/* The scenario's directory, absolute when it can be made so: a feeder's
+ * relative path is read from there (malloc'd). */
+static char *crowdc_cg_source_dir(const char *source)
+{
+  const char *slash = strrchr(source, '/');
+  char *dir = slash ? strndup(source, slash == source ? 1 : (size_t)(slash - source)) : strdup(".");
+  char *abs = dir ? realpath(dir, NULL) : NULL;
+  if (abs) {
+    free(dir);
+    return abs;
+  }
+  if (!dir) {
+    fputs("crowdc: error: out of memory\n", stderr);
+    exit(2);
+  }
+  return dir;
+}
+
+static const char *const crowdc_cg_strategy_enum[] = {
+  "CROWD_FEED_CYCLE", "CROWD_FEED_RANDOM", "CROWD_FEED_SHUFFLE", "CROWD_FEED_UNIQUE",
+};
+
+/* The feeders' table: file, strategy and the columns the scenario reads. */
+static void crowdc_cg_feeders(crowdc_cg *g)
+{
+  const crowdc_model *m = g->m;
+  if (m->nfeeders == 0)
+    return;
+  char *dir = crowdc_cg_source_dir(m->source);
+  for (size_t i = 0; i < m->nfeeders; i++) {
+    const crowdc_feeder *f = &m->feeders[i];
+    if (f->ncolumns == 0)
+      continue;
+    fprintf(g->code, "\nstatic const char *const crowd_feeder_%zu_columns[] = {\n", i);
+    for (size_t k = 0; k < f->ncolumns; k++) {
+      fputs("  ", g->code);
+      crowdc_codegen_cstr(g->code, f->columns[k].p, f->columns[k].len);
+      fputs(",\n", g->code);
+    }
+    fputs("};\n", g->code);
+  }
+  fputs("\nstatic const crowd_feeder_desc crowd_feeders[] = {\n", g->code);
+  for (size_t i = 0; i < m->nfeeders; i++) {
+    const crowdc_feeder *f = &m->feeders[i];
+    size_t len;
+    const char *path = crowdc_cg_plain(f->path, &len);
+    fputs("  {\n    .name = ", g->code);
+    crowdc_cg_name(g->code, f->name);
+    fputs(",\n    .path = ", g->code);
+    crowdc_codegen_cstr(g->code, path, len);
+    fputs(",\n    .dir = ", g->code);
+    crowdc_cg_cstr0(g->code, dir);
+    fprintf(g->code, ",\n    .strategy = %s,\n", crowdc_cg_strategy_enum[f->strategy]);
+    if (f->ncolumns)
+      fprintf(g->code, "    .columns = crowd_feeder_%zu_columns,\n    .ncolumns = %zu,\n", i, f->ncolumns);
+    fputs("    .site = ", g->code);
+    crowdc_cg_site(g->code, &f->form->loc);
+    fputs(",\n  },\n", g->code);
+  }
+  fputs("};\n", g->code);
+  free(dir);
 }
 
 int crowdc_codegen(FILE *out, const crowdc_model *m)
@@ -613,13 +940,21 @@ int crowdc_codegen(FILE *out, const crowdc_model *m)
     fputs("crowdc: error: out of memory\n", stderr);
     exit(2);
   }
+  size_t nconcrete = 0; /* abstract users are checked, never spawned: not in the tables */
   for (size_t ui = 0; ui < m->nusers; ui++)
-    crowdc_cg_user(&g, ui, &m->users[ui]);
+    if (!m->users[ui].abstract) {
+      crowdc_cg_user(&g, ui, &m->users[ui]);
+      nconcrete++;
+    }
+  crowdc_load_emit(g.code, m); /* options, shape, arrival tables (load.h) */
   fputs("\nstatic const crowd_user_desc crowd_users[] = {\n", g.code);
   for (size_t ui = 0; ui < m->nusers; ui++)
-    crowdc_cg_user_desc(&g, ui, &m->users[ui]);
+    if (!m->users[ui].abstract)
+      crowdc_cg_user_desc(&g, ui, &m->users[ui]);
   fputs("};\n", g.code);
 
+  crowdc_cg_feeders(&g);
+  crowdc_thr_emit(g.code, m);
   fputs("\nstatic const crowd_scenario_desc crowd_scenario = {\n"
         "  .abi = CROWD_ABI_VERSION,\n  .name = ", g.code);
   crowdc_codegen_cstr(g.code, m->name, m->namelen);
@@ -630,7 +965,13 @@ int crowdc_codegen(FILE *out, const crowdc_model *m)
     crowdc_codegen_cstr(g.code, m->host->u.str.parts[0].p, m->host->u.str.parts[0].len);
   else
     fputs("NULL", g.code);
-  fprintf(g.code, ",\n  .users = crowd_users,\n  .nusers = %zu,\n};\n", m->nusers);
+  fprintf(g.code, ",\n  .users = crowd_users,\n  .nusers = %zu,\n", nconcrete);
+  if (m->nfeeders)
+    fprintf(g.code, "  .feeders = crowd_feeders,\n  .nfeeders = %zu,\n", m->nfeeders);
+  if (m->nthresholds)
+    fprintf(g.code, "  .thresholds = crowd_thresholds,\n  .nthresholds = %zu,\n", m->nthresholds);
+  crowdc_load_emit_scenario(g.code, m);
+  fputs("};\n", g.code);
   fputs("\nint main(int argc, char **argv)\n{\n"
         "  return crowd_main(&crowd_scenario, argc, argv);\n}\n", g.code);
   for (size_t i = 0; i < g.nops; i++)

@@ -9,9 +9,12 @@ libcrowdc_a_SOURCES = \
 	%D%/codegen.c %D%/codegen.h \
 	%D%/compile.c %D%/compile.h \
 	%D%/diag.c %D%/diag.h \
+	%D%/load.c %D%/load.h \
 	%D%/parse.h \
 	%D%/sema.c %D%/sema.h \
-	stdlib/jsonpath.c stdlib/jsonpath.h
+	%D%/thresholds.c %D%/thresholds.h \
+	stdlib/jsonpath.c stdlib/jsonpath.h \
+	runtime/options.c runtime/options.h runtime/log.c runtime/log.h
 nodist_libcrowdc_a_SOURCES = grammar/parser.c grammar/parser.h grammar/lexer.c grammar/lexer.h
 # Where crowdc finds the runtime it was built with: the build tree when it
 # runs from there, else the installed copy (see compiler/cc.c).

@@ -6,10 +6,13 @@
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <crowd/crowd.h>
 
 #include "compiler/builtins.h"
+#include "compiler/load.h"
+#include "compiler/thresholds.h"
 #include "stdlib/jsonpath.h"
 
 const char *const crowdc_sema_methods[CROWDC_NMETHODS] = {
@@ -17,10 +20,17 @@ const char *const crowdc_sema_methods[CROWDC_NMETHODS] = {
 };
 
 /* Every form of the language, for "did you mean" and misplaced forms. */
-static const char *const crowdc_sema_top_forms[] = { "scenario", "user" };
-static const char *const crowdc_sema_user_forms[] = { "let", "task", "on-start", "on-stop" };
+static const char *const crowdc_sema_top_forms[] = {
+  "scenario", "user", "feeder", "threshold", "options", "shape",
+};
+static const char *const crowdc_sema_user_forms[] = {
+  "let", "task", "on-start", "on-stop", "taskset", "sequence",
+};
+static const char *const crowdc_sema_set_forms[] = { "task", "taskset", "sequence", "on-start", "on-stop" };
 static const char *const crowdc_sema_task_forms[] = {
   "let", "get", "post", "put", "patch", "delete", "head", "options",
+  "if", "when", "unless", "repeat", "loop-while", "sleep", "log",
+  "interrupt", "reschedule", "reschedule-now",
 };
 static const char *const crowdc_sema_clients[] = { "http", "fast" }; /* crowdc_client order */
 /* What a request's response block holds, and what its forms read. */
@@ -48,7 +58,29 @@ typedef struct crowdc_sema_ctx {
   unsigned char *visible;     /* per slot: defined before this point */
   int *scope;                 /* visible slots, in the order defined */
   size_t nscope, scopecap;
+  /* Per slot of the user: 0 not yet set by a let, -1 a plain value, F + 1
+   * a row of feeder F (set by (let v (next F))). */
+  int *rowof;
+  size_t rowcap;
+  int in_resp;                /* checking a response block */
+  /* task sets (crowdc_sema_taskset) */
+  int where;                  /* CROWDC_IN_*: what the statements belong to */
+  int set_depth;              /* task sets around them */
+  const crowdc_node **tags;   /* the tags of those sets */
+  size_t ntags;
+  /* user forms by name (crowdc_sema_inherit): index + 1, open addressing */
+  const crowdc_node **uforms;
+  size_t nuforms;
+  int *utab;
+  size_t ucap;
+  const crowdc_node *own_form; /* the user form as written (before inheriting) */
 } crowdc_sema_ctx;
+
+/* What statements are checked for: interrupt and reschedule end a task. */
+enum { CROWDC_IN_BLOCK = 0, CROWDC_IN_TASK, CROWDC_IN_SET_START, CROWDC_IN_SET_STOP };
+
+static int crowdc_sema_control(crowdc_sema_ctx *S, crowdc_node *form, const crowdc_node *h,
+                               crowdc_stmt *st);
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -113,11 +145,13 @@ static void crowdc_sema_unknown_form(crowdc_sema_ctx *S, const crowdc_node *form
   if (crowdc_sema_in(p, len, crowdc_sema_top_forms, CROWDC_COUNT(crowdc_sema_top_forms)))
     placement = "is only allowed at the top level";
   else if (crowdc_sema_streq(p, len, "task") || crowdc_sema_streq(p, len, "on-start") ||
-           crowdc_sema_streq(p, len, "on-stop"))
-    placement = "is only allowed directly inside a user";
+           crowdc_sema_streq(p, len, "on-stop") || crowdc_sema_streq(p, len, "taskset") ||
+           crowdc_sema_streq(p, len, "sequence"))
+    placement = "is only allowed directly inside a user or a task set";
   else if (crowdc_sema_in(p, len, crowdc_sema_resp_forms, CROWDC_COUNT(crowdc_sema_resp_forms)))
     placement = "is only allowed inside a request, after its path and options";
-  else if (crowdc_sema_in(p, len, crowdc_sema_methods, CROWDC_NMETHODS))
+  else if (crowdc_sema_in(p, len, crowdc_sema_methods, CROWDC_NMETHODS) ||
+           crowdc_sema_in(p, len, crowdc_sema_task_forms + 8, CROWDC_COUNT(crowdc_sema_task_forms) - 8))
     placement = "is only allowed inside a task";
   else if (crowdc_sema_streq(p, len, "let"))
     placement = "is only allowed inside a user or a task";
@@ -134,7 +168,7 @@ static void crowdc_sema_unknown_form(crowdc_sema_ctx *S, const crowdc_node *form
 typedef struct crowdc_sema_opts {
   const char *const *names;
   size_t n;
-  const crowdc_node *kw[8], *val[8];
+  const crowdc_node *kw[16], *val[16];
   const crowdc_node **rest; /* the items that are not options */
   size_t nrest;
 } crowdc_sema_opts;
@@ -147,7 +181,7 @@ static void crowdc_sema_options(crowdc_sema_ctx *S, const crowdc_node *form, siz
   size_t n = form->u.seq.n;
   o->rest = crowdc_arena_alloc(S->arena, (n + 1) * sizeof *o->rest);
   o->nrest = 0;
-  for (size_t i = 0; i < 8; i++)
+  for (size_t i = 0; i < 16; i++)
     o->kw[i] = o->val[i] = NULL;
   for (size_t i = start; i < n; i++) {
     const crowdc_node *it = form->u.seq.items[i];
@@ -346,17 +380,113 @@ static int crowdc_sema_type_ok(char want, char got)
 
 static char crowdc_sema_expr(crowdc_sema_ctx *S, crowdc_node *e);
 
+/* ---- feeder rows: (let row (next F)), row.field ------------------------- */
+
+/* What slot holds: 0 not yet set by a let, -1 a plain value, F + 1 rows of
+ * feeder F. */
+static int crowdc_sema_rowof(const crowdc_sema_ctx *S, int slot)
+{
+  return slot >= 0 && (size_t)slot < S->rowcap ? S->rowof[slot] : 0;
+}
+
+static void crowdc_sema_set_rowof(crowdc_sema_ctx *S, int slot, int what)
+{
+  if ((size_t)slot >= S->rowcap) {
+    size_t cap = S->rowcap ? S->rowcap : 16;
+    while (cap <= (size_t)slot)
+      cap *= 2;
+    int *t = crowdc_arena_alloc(S->arena, cap * sizeof *t);
+    memset(t, 0, cap * sizeof *t);
+    if (S->rowcap)
+      memcpy(t, S->rowof, S->rowcap * sizeof *t);
+    S->rowof = t;
+    S->rowcap = cap;
+  }
+  S->rowof[slot] = what;
+}
+
+/* The index of column (p, len) of feeder f, added on first use. */
+static int crowdc_sema_column(crowdc_sema_ctx *S, crowdc_feeder *f, const char *p, size_t len)
+{
+  for (size_t i = 0; i < f->ncolumns; i++)
+    if (f->columns[i].len == len && memcmp(f->columns[i].p, p, len) == 0)
+      return (int)i;
+  f->columns = crowdc_arena_grow(S->arena, f->columns, f->ncolumns, &f->colcap, sizeof *f->columns);
+  f->columns[f->ncolumns].p = p;
+  f->columns[f->ncolumns].len = len;
+  return (int)f->ncolumns++;
+}
+
+/* ROW.FIELD at loc: its CROWDC_FIELD_REF, or -1 after an error. */
+static int crowdc_sema_field(crowdc_sema_ctx *S, const crowdc_loc *loc, const char *p, size_t len)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE], q2[CROWDC_DIAG_QUOTE_SIZE];
+  const char *dot = memchr(p, '.', len);
+  size_t vlen = (size_t)(dot - p), flen = len - vlen - 1;
+  const char *f = dot + 1;
+  if (memchr(f, '.', flen)) {
+    crowdc_diag_error(S->diag, loc, "'%s': a field is read as ROW.FIELD, with one dot", Q(q, p, len));
+    return -1;
+  }
+  int slot = crowdc_sema_lookup(S, p, vlen);
+  if (slot < 0) {
+    crowdc_sema_undefined(S, loc, p, vlen);
+    return -1;
+  }
+  int fd = crowdc_sema_rowof(S, slot) - 1;
+  if (fd < 0) {
+    crowdc_diag_error(S->diag, loc, "'%s' is not a feeder row: fields are read from a variable set by "
+                      "(let %s (next FEEDER))", Q(q, p, vlen), Q(q2, p, vlen));
+    return -1;
+  }
+  if (S->in_resp) {
+    crowdc_diag_error(S->diag, loc, "a feeder field cannot be read in a response block; copy it first, "
+                      "as in (let x %s)", Q(q, p, len));
+    return -1;
+  }
+  crowdc_model *m = S->model;
+  int col = crowdc_sema_column(S, &m->feeders[fd], f, flen);
+  for (size_t i = 0; i < m->nfields; i++)
+    if (m->fields[i].slot == slot && m->fields[i].feeder == fd && m->fields[i].column == col)
+      return CROWDC_FIELD_REF(i);
+  m->fields = crowdc_arena_grow(S->arena, m->fields, m->nfields, &m->fieldcap, sizeof *m->fields);
+  m->fields[m->nfields].slot = slot;
+  m->fields[m->nfields].feeder = fd;
+  m->fields[m->nfields].column = col;
+  return CROWDC_FIELD_REF(m->nfields++);
+}
+
+/* A variable (or ROW.FIELD) used as a value, not a feeder row itself: its
+ * slot, a CROWDC_FIELD_REF, or -1 after an error. */
+static int crowdc_sema_value_var(crowdc_sema_ctx *S, const crowdc_loc *loc, const char *p, size_t len)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE], q2[CROWDC_DIAG_QUOTE_SIZE];
+  if (memchr(p, '.', len))
+    return crowdc_sema_field(S, loc, p, len);
+  int slot = crowdc_sema_lookup(S, p, len);
+  if (slot < 0) {
+    crowdc_sema_undefined(S, loc, p, len);
+    return -1;
+  }
+  int fd = crowdc_sema_rowof(S, slot) - 1;
+  if (fd >= 0) {
+    const crowdc_node *fn = S->model->feeders[fd].name;
+    crowdc_diag_error(S->diag, loc, "'%s' is a row of feeder '%s': use one of its fields, as in %s.name",
+                      Q(q, p, len), Q(q2, fn->u.name.p, fn->u.name.len), Q(q, p, len));
+    return -1;
+  }
+  return slot;
+}
+
 static void crowdc_sema_string(crowdc_sema_ctx *S, crowdc_node *e)
 {
   for (size_t i = 0; i < e->u.str.n; i++) {
     crowdc_strpart *p = &e->u.str.parts[i];
     if (!p->is_var)
       continue;
-    int slot = crowdc_sema_lookup(S, p->p, p->len);
-    if (slot >= 0)
+    int slot = crowdc_sema_value_var(S, &p->loc, p->p, p->len);
+    if (slot != -1)
       p->slot = slot;
-    else
-      crowdc_sema_undefined(S, &p->loc, p->p, p->len);
   }
 }
 
@@ -382,6 +512,10 @@ static char crowdc_sema_call(crowdc_sema_ctx *S, crowdc_node *e)
                        CROWDC_COUNT(crowdc_sema_resp_forms))) {
       crowdc_diag_error(S->diag, &h->loc, "'%s' does not give a value",
                         Q(q, h->u.name.p, h->u.name.len));
+      return 0;
+    }
+    if (crowdc_ast_is(h, CROWDC_N_SYMBOL, "next")) {
+      crowdc_diag_error(S->diag, &h->loc, "'next' gives a feeder row: use it as (let row (next FEEDER))");
       return 0;
     }
     crowdc_diag_error(S->diag, &h->loc, "unknown function '%s'%s",
@@ -442,13 +576,11 @@ static char crowdc_sema_expr(crowdc_sema_ctx *S, crowdc_node *e)
       return 'a';
     if (crowdc_sema_is_const(e))
       return 'i';
-    int slot = crowdc_sema_lookup(S, e->u.name.p, e->u.name.len);
-    if (slot < 0) {
-      crowdc_sema_undefined(S, &e->loc, e->u.name.p, e->u.name.len);
+    int slot = crowdc_sema_value_var(S, &e->loc, e->u.name.p, e->u.name.len);
+    if (slot == -1)
       return 0;
-    }
     e->aux = slot;
-    return 'a';
+    return slot >= 0 ? 'a' : 's';
   }
   case CROWDC_N_LIST:
     return crowdc_sema_call(S, e);
@@ -552,6 +684,55 @@ static void crowdc_sema_pairs(crowdc_sema_ctx *S, const char *opt, crowdc_node *
 
 /* ---- statements ------------------------------------------------------- */
 
+/* (next F) as the value of a let: F's index; -1 when val is something
+ * else; -2 after an error. */
+static int crowdc_sema_next(crowdc_sema_ctx *S, const crowdc_node *val)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE], hint[128];
+  const crowdc_node *h = crowdc_sema_head(val);
+  if (!h || !crowdc_ast_is(h, CROWDC_N_SYMBOL, "next"))
+    return -1;
+  const crowdc_node *f = val->u.seq.n == 2 ? val->u.seq.items[1] : NULL;
+  if (!f || f->kind != CROWDC_N_SYMBOL) {
+    crowdc_diag_error(S->diag, &val->loc, "'next' takes a feeder's name: (let row (next accounts))");
+    return -2;
+  }
+  const crowdc_model *m = S->model;
+  const char *names[64];
+  size_t nn = 0;
+  for (size_t i = 0; i < m->nfeeders; i++) {
+    const crowdc_node *n = m->feeders[i].name;
+    if (n->u.name.len == f->u.name.len && memcmp(n->u.name.p, f->u.name.p, n->u.name.len) == 0)
+      return (int)i;
+    if (nn < 64)
+      names[nn++] = n->u.name.p;
+  }
+  if (m->nfeeders == 0)
+    crowdc_diag_error(S->diag, &f->loc, "unknown feeder '%s': declare it at the top level, as in "
+                      "(feeder %s (csv \"data.csv\"))", Q(q, f->u.name.p, f->u.name.len),
+                      Q(q, f->u.name.p, f->u.name.len));
+  else
+    crowdc_diag_error(S->diag, &f->loc, "unknown feeder '%s'%s", Q(q, f->u.name.p, f->u.name.len),
+                      crowdc_diag_hint(hint, sizeof hint, f->u.name.p, f->u.name.len, names, nn));
+  return -2;
+}
+
+/* A variable holds either rows of one feeder or plain values, always. */
+static int crowdc_sema_let_kind(crowdc_sema_ctx *S, const crowdc_node *sym, int slot, int feeder)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE], q2[CROWDC_DIAG_QUOTE_SIZE];
+  int want = feeder >= 0 ? feeder + 1 : -1, was = crowdc_sema_rowof(S, slot);
+  if (was == 0 || was == want) {
+    crowdc_sema_set_rowof(S, slot, want);
+    return 0;
+  }
+  const crowdc_node *fn = S->model->feeders[(was > 0 ? was : want) - 1].name;
+  crowdc_diag_error(S->diag, &sym->loc, "'%s' %s rows of feeder '%s' and plain values: use another name",
+                    Q(q, sym->u.name.p, sym->u.name.len), "cannot hold both",
+                    Q(q2, fn->u.name.p, fn->u.name.len));
+  return -1;
+}
+
 /* (let VAR EXPR): check, then define VAR for what follows. */
 static int crowdc_sema_let(crowdc_sema_ctx *S, crowdc_node *form, crowdc_stmt *st)
 {
@@ -570,13 +751,23 @@ static int crowdc_sema_let(crowdc_sema_ctx *S, crowdc_node *form, crowdc_stmt *s
                       (int)sym->u.name.len, sym->u.name.p);
     return -1;
   }
-  crowdc_sema_expr(S, form->u.seq.items[2]);
+  if (memchr(sym->u.name.p, '.', sym->u.name.len)) {
+    crowdc_diag_error(S->diag, &sym->loc, "a variable name cannot contain '.' (ROW.FIELD reads a field)");
+    return -1;
+  }
+  crowdc_node *val = form->u.seq.items[2];
+  int feeder = crowdc_sema_next(S, val);
+  if (feeder == -1)
+    crowdc_sema_expr(S, val);
   int slot = crowdc_sema_slot(S, sym);
+  if (feeder >= -1 && crowdc_sema_let_kind(S, sym, slot, feeder) != 0)
+    return -1;
   crowdc_sema_define(S, slot);
   st->kind = CROWDC_S_LET;
   st->form = form;
   st->slot = slot;
-  st->expr = form->u.seq.items[2];
+  st->expr = val;
+  st->feeder = feeder >= 0 ? feeder : -1;
   return 0;
 }
 
@@ -995,7 +1186,10 @@ static void crowdc_sema_resp_form(crowdc_sema_ctx *S, crowdc_node *form, const c
 
 static const char *const crowdc_sema_req_opts[] = {
   "name", "headers", "query", "json", "form", "timeout",
+  "auth", "redirects", "verify", "http2",
 };
+
+static void crowdc_sema_http_opts(crowdc_sema_ctx *S, const crowdc_sema_opts *o, crowdc_request *r);
 
 static int crowdc_sema_request(crowdc_sema_ctx *S, crowdc_node *form, int method,
                                crowdc_stmt *st)
@@ -1061,15 +1255,18 @@ static int crowdc_sema_request(crowdc_sema_ctx *S, crowdc_node *form, int method
       crowdc_diag_error(S->diag, &v->loc, "':timeout' must be a positive duration such as 5s");
     r->timeout = v;
   }
+  crowdc_sema_http_opts(S, &o, r);
   /* The response block last: its saves define variables for what follows. */
   size_t cap = 0;
   for (size_t i = 1; i < o.nrest && !S->diag->stopped; i++) {
     crowdc_node *f = (crowdc_node *)o.rest[i];
     const crowdc_node *h = crowdc_sema_head(f);
     if (h && crowdc_sema_in(h->u.name.p, h->u.name.len, crowdc_sema_resp_forms,
-                            CROWDC_COUNT(crowdc_sema_resp_forms)))
+                            CROWDC_COUNT(crowdc_sema_resp_forms))) {
+      S->in_resp = 1;
       crowdc_sema_resp_form(S, f, h, r, &cap);
-    else
+      S->in_resp = 0;
+    } else
       crowdc_diag_error(S->diag, &f->loc,
                         "extra argument to '%s': it takes one path, then options such as :name, "
                         "then (expect ...) and (save ...)",
@@ -1077,6 +1274,528 @@ static int crowdc_sema_request(crowdc_sema_ctx *S, crowdc_node *form, int method
   }
   (void)q;
   return 0;
+}
+
+/* ---- HTTP conveniences: :auth, :redirects, :verify, :http2; a user's defaults -- */
+
+static inline void crowdc_sema_http_only(crowdc_sema_ctx *S, const crowdc_node *at, const char *what);
+
+/* The value of option name, or NULL. */
+static const crowdc_node *crowdc_sema_opt_get(const crowdc_sema_opts *o, const char *name, const crowdc_node **kw)
+{
+  for (size_t k = 0; k < o->n && k < 16; k++)
+    if (strcmp(o->names[k], name) == 0) {
+      if (kw)
+        *kw = o->kw[k];
+      return o->val[k];
+    }
+  return NULL;
+}
+
+/* :opt true|false: 0 and *out, or -1 after an error. */
+static int crowdc_sema_bool(crowdc_sema_ctx *S, const crowdc_node *v, const char *opt, int *out)
+{
+  if (crowdc_ast_is(v, CROWDC_N_SYMBOL, "true") || crowdc_ast_is(v, CROWDC_N_SYMBOL, "false")) {
+    *out = crowdc_ast_is(v, CROWDC_N_SYMBOL, "true");
+    return 0;
+  }
+  crowdc_diag_error(S->diag, &v->loc, "':%s' takes true or false, got %s", opt, crowdc_ast_kind_name(v->kind));
+  return -1;
+}
+
+/* (basic USER PASSWORD) or (bearer TOKEN): 0, or -1 after an error. */
+static int crowdc_sema_auth_shape(crowdc_sema_ctx *S, const crowdc_node *v)
+{
+  static const char *const schemes[] = { "basic", "bearer" };
+  char q[CROWDC_DIAG_QUOTE_SIZE], hint[128];
+  const crowdc_node *h = crowdc_sema_head(v);
+  if (!h) {
+    crowdc_diag_error(S->diag, &v->loc, "':auth' takes (basic USER PASSWORD) or (bearer TOKEN), got %s",
+                      crowdc_ast_kind_name(v->kind));
+    return -1;
+  }
+  int basic = crowdc_ast_is(h, CROWDC_N_SYMBOL, "basic");
+  if (!basic && !crowdc_ast_is(h, CROWDC_N_SYMBOL, "bearer")) {
+    crowdc_diag_error(S->diag, &h->loc, "unknown auth scheme '%s'%s", Q(q, h->u.name.p, h->u.name.len),
+                      crowdc_diag_hint(hint, sizeof hint, h->u.name.p, h->u.name.len, schemes, 2));
+    return -1;
+  }
+  if (v->u.seq.n != (basic ? 3u : 2u)) {
+    crowdc_diag_error(S->diag, &v->loc, basic ? "'basic' takes a user and a password: (basic \"user\" \"secret\")"
+                                              : "'bearer' takes a token: (bearer \"{token}\")");
+    return -1;
+  }
+  for (size_t i = 1; i < v->u.seq.n; i++) {
+    const crowdc_node *a = v->u.seq.items[i];
+    if (a->kind == CROWDC_N_VECTOR || a->kind == CROWDC_N_MAP || a->kind == CROWDC_N_KEYWORD ||
+        a->kind == CROWDC_N_PERCENT) {
+      crowdc_diag_error(S->diag, &a->loc, "'%s' takes text, got %s", basic ? "basic" : "bearer",
+                        crowdc_ast_kind_name(a->kind));
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* Every variable e reads is visible here (no diagnostics). */
+static int crowdc_sema_ready(crowdc_sema_ctx *S, const crowdc_node *e)
+{
+  switch (e->kind) {
+  case CROWDC_N_STRING:
+    for (size_t i = 0; i < e->u.str.n; i++) {
+      const crowdc_strpart *p = &e->u.str.parts[i];
+      const char *dot = p->is_var ? memchr(p->p, '.', p->len) : NULL;
+      if (p->is_var && crowdc_sema_lookup(S, p->p, dot ? (size_t)(dot - p->p) : p->len) < 0)
+        return 0;
+    }
+    return 1;
+  case CROWDC_N_SYMBOL: {
+    if (crowdc_sema_is_const(e))
+      return 1;
+    const char *dot = memchr(e->u.name.p, '.', e->u.name.len);
+    return crowdc_sema_lookup(S, e->u.name.p, dot ? (size_t)(dot - e->u.name.p) : e->u.name.len) >= 0;
+  }
+  case CROWDC_N_LIST:
+    for (size_t i = 1; i < e->u.seq.n; i++)
+      if (!crowdc_sema_ready(S, e->u.seq.items[i]))
+        return 0;
+    return 1;
+  default:
+    return 1;
+  }
+}
+
+/* Report the variables e reads that the user never defines. */
+static void crowdc_sema_defined_anywhere(crowdc_sema_ctx *S, const crowdc_node *e)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE];
+  if (e->kind == CROWDC_N_STRING) {
+    for (size_t i = 0; i < e->u.str.n; i++) {
+      const crowdc_strpart *p = &e->u.str.parts[i];
+      const char *dot = p->is_var ? memchr(p->p, '.', p->len) : NULL;
+      size_t len = dot ? (size_t)(dot - p->p) : p->len;
+      if (p->is_var && crowdc_sema_find_slot(S, p->p, len) < 0)
+        crowdc_diag_error(S->diag, &p->loc, "undefined variable '%s' (the user never defines it)",
+                          Q(q, p->p, len));
+    }
+  } else if (e->kind == CROWDC_N_SYMBOL && !crowdc_sema_is_const(e)) {
+    const char *dot = memchr(e->u.name.p, '.', e->u.name.len);
+    size_t len = dot ? (size_t)(dot - e->u.name.p) : e->u.name.len;
+    if (crowdc_sema_find_slot(S, e->u.name.p, len) < 0)
+      crowdc_diag_error(S->diag, &e->loc, "undefined variable '%s' (the user never defines it)",
+                        Q(q, e->u.name.p, len));
+  } else if (e->kind == CROWDC_N_LIST || e->kind == CROWDC_N_MAP) {
+    for (size_t i = e->kind == CROWDC_N_LIST ? 1 : 0; i < e->u.seq.n; i++)
+      crowdc_sema_defined_anywhere(S, e->u.seq.items[i]);
+  }
+}
+
+/* A header key's plain text (keyword or plain string), or NULL. */
+static const char *crowdc_sema_key_text(const crowdc_node *k, size_t *len)
+{
+  if (k->kind == CROWDC_N_KEYWORD) {
+    *len = k->u.name.len;
+    return k->u.name.p;
+  }
+  if (crowdc_ast_plain_string(k)) {
+    *len = k->u.str.n ? k->u.str.parts[0].len : 0;
+    return k->u.str.n ? k->u.str.parts[0].p : "";
+  }
+  return NULL;
+}
+
+/* Does the header map m have a key named (p, len), in any case? */
+static int crowdc_sema_has_header(const crowdc_node *m, const char *p, size_t len)
+{
+  for (size_t i = 0; m && i + 1 < m->u.seq.n; i += 2) {
+    size_t klen;
+    const char *k = crowdc_sema_key_text(m->u.seq.items[i], &klen);
+    if (k && klen == len && strncasecmp(k, p, len) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+static void crowdc_sema_auth_exprs(crowdc_sema_ctx *S, const crowdc_node *v)
+{
+  for (size_t i = 1; i < v->u.seq.n; i++)
+    crowdc_sema_expr(S, v->u.seq.items[i]);
+}
+
+/* A request's :auth, :redirects, :verify, :http2, then what its user gives
+ * by default: flags, :auth and :headers (the request's own win; a default
+ * is sent where every variable it reads is defined). */
+static void crowdc_sema_http_opts(crowdc_sema_ctx *S, const crowdc_sema_opts *o, crowdc_request *r)
+{
+  static const struct { const char *opt; unsigned flag; int when; } bools[] = {
+    { "redirects", CROWD_REQ_NO_REDIRECTS, 0 }, { "verify", CROWD_REQ_NO_VERIFY, 0 },
+    { "http2", CROWD_REQ_HTTP2, 1 },
+  };
+  const crowdc_user *u = S->user;
+  r->flags = u ? u->flags : 0;
+  for (size_t i = 0; i < CROWDC_COUNT(bools); i++) {
+    const crowdc_node *v = crowdc_sema_opt_get(o, bools[i].opt, NULL);
+    int b;
+    if (!v || crowdc_sema_bool(S, v, bools[i].opt, &b) != 0)
+      continue;
+    if (b == bools[i].when)
+      r->flags |= bools[i].flag;
+    else
+      r->flags &= ~bools[i].flag;
+    if (bools[i].flag == CROWD_REQ_HTTP2 && b)
+      crowdc_sema_http_only(S, v, "':http2'");
+  }
+  const crowdc_node *auth = crowdc_sema_opt_get(o, "auth", NULL);
+  if (auth && crowdc_sema_auth_shape(S, auth) == 0) {
+    crowdc_sema_auth_exprs(S, auth);
+    r->auth = auth;
+  }
+  if (!u)
+    return;
+  int own_auth = auth || crowdc_sema_has_header(r->headers, "Authorization", 13);
+  if (!own_auth && u->auth && crowdc_sema_ready(S, u->auth)) {
+    crowdc_sema_auth_exprs(S, u->auth);
+    r->auth = u->auth;
+  }
+  const crowdc_node *m = u->headers;
+  size_t cap = 0;
+  for (size_t i = 0; m && i + 1 < m->u.seq.n; i += 2) {
+    crowdc_node *k = m->u.seq.items[i], *v = m->u.seq.items[i + 1];
+    size_t klen;
+    const char *kt = crowdc_sema_key_text(k, &klen);
+    if (kt && (crowdc_sema_has_header(r->headers, kt, klen) ||
+               (r->auth && klen == 13 && strncasecmp(kt, "Authorization", 13) == 0)))
+      continue;
+    if (!crowdc_sema_ready(S, k) || !crowdc_sema_ready(S, v))
+      continue;
+    if (k->kind == CROWDC_N_STRING)
+      crowdc_sema_string(S, k);
+    crowdc_sema_expr(S, v);
+    r->dheaders = crowdc_arena_grow(S->arena, r->dheaders, r->ndheaders, &cap, sizeof *r->dheaders);
+    r->dheaders[r->ndheaders++] = k;
+    r->dheaders = crowdc_arena_grow(S->arena, r->dheaders, r->ndheaders, &cap, sizeof *r->dheaders);
+    r->dheaders[r->ndheaders++] = v;
+  }
+}
+
+/* A user's :headers, :auth, :cookies, :redirects, :verify, :http2. */
+static void crowdc_sema_user_http(crowdc_sema_ctx *S, const crowdc_sema_opts *o, crowdc_user *u)
+{
+  const crowdc_node *v = crowdc_sema_opt_get(o, "headers", NULL);
+  int b;
+  if (v) {
+    if (v->kind != CROWDC_N_MAP)
+      crowdc_diag_error(S->diag, &v->loc, "':headers' takes a map such as {\"key\" \"value\"}, got %s",
+                        crowdc_ast_kind_name(v->kind));
+    else if (crowdc_sema_map_shape(S, v)) {
+      for (size_t i = 0; i + 1 < v->u.seq.n; i += 2) {
+        const crowdc_node *k = v->u.seq.items[i], *val = v->u.seq.items[i + 1];
+        if (k->kind == CROWDC_N_STRING)
+          crowdc_sema_header_name(S, k);
+        if (val->kind == CROWDC_N_VECTOR || val->kind == CROWDC_N_MAP || val->kind == CROWDC_N_KEYWORD)
+          crowdc_diag_error(S->diag, &val->loc, "a header value must be a string, got %s",
+                            crowdc_ast_kind_name(val->kind));
+      }
+      u->headers = v;
+    }
+  }
+  v = crowdc_sema_opt_get(o, "auth", NULL);
+  if (v && crowdc_sema_auth_shape(S, v) == 0)
+    u->auth = v;
+  if ((v = crowdc_sema_opt_get(o, "cookies", NULL)) && crowdc_sema_bool(S, v, "cookies", &b) == 0 && !b)
+    u->flags |= CROWD_REQ_NO_COOKIES;
+  if ((v = crowdc_sema_opt_get(o, "redirects", NULL)) && crowdc_sema_bool(S, v, "redirects", &b) == 0 && !b)
+    u->flags |= CROWD_REQ_NO_REDIRECTS;
+  if ((v = crowdc_sema_opt_get(o, "verify", NULL)) && crowdc_sema_bool(S, v, "verify", &b) == 0 && !b)
+    u->flags |= CROWD_REQ_NO_VERIFY;
+  if ((v = crowdc_sema_opt_get(o, "http2", NULL)) && crowdc_sema_bool(S, v, "http2", &b) == 0 && b) {
+    u->flags |= CROWD_REQ_HTTP2;
+    crowdc_sema_http_only(S, v, "':http2'");
+  }
+}
+
+/* After the user's forms: its defaults read only variables it defines. */
+static void crowdc_sema_user_http_end(crowdc_sema_ctx *S, const crowdc_user *u)
+{
+  if (u->headers)
+    crowdc_sema_defined_anywhere(S, u->headers);
+  if (u->auth)
+    crowdc_sema_defined_anywhere(S, u->auth);
+}
+
+/* ---- control flow: if, when, unless, repeat, loop-while, sleep, log ------- */
+
+static void crowdc_sema_stmts(crowdc_sema_ctx *S, crowdc_node *const *items, size_t n,
+                              crowdc_stmt *out, size_t *nout);
+
+static const char *const crowdc_sema_levels[] = { "debug", "info", "warning", "error" };
+
+/* Statements in their own scope: what they define stays inside. */
+static void crowdc_sema_block(crowdc_sema_ctx *S, crowdc_node *const *items, size_t n, crowdc_stmt **out,
+                              size_t *nout)
+{
+  size_t mark = S->nscope;
+  *out = crowdc_arena_alloc(S->arena, (n + 1) * sizeof **out);
+  *nout = 0;
+  crowdc_sema_stmts(S, items, n, *out, nout);
+  crowdc_sema_scope_pop(S, mark);
+}
+
+static void crowdc_sema_cond(crowdc_sema_ctx *S, crowdc_node *c)
+{
+  if (c->kind == CROWDC_N_STRING && crowdc_ast_plain_string(c)) {
+    crowdc_diag_error(S->diag, &c->loc, "a condition such as (= code 200) is expected, got a string");
+    return;
+  }
+  crowdc_sema_expr(S, c);
+}
+
+/* A slot for a loop's counter, named so that no variable can clash. */
+static int crowdc_sema_hidden_slot(crowdc_sema_ctx *S, const crowdc_node *form, const char *what)
+{
+  char buf[64];
+  int n = snprintf(buf, sizeof buf, "%s@%d:%d", what, form->loc.line, form->loc.col);
+  const char *p = crowdc_arena_strndup(S->arena, buf, (size_t)n);
+  crowdc_node *sym = crowdc_ast_name(S->arena, CROWDC_N_SYMBOL, form->loc, p, (size_t)n);
+  return crowdc_sema_slot(S, sym);
+}
+
+/* A count: a whole number >= 0, or an expression giving one. */
+static void crowdc_sema_count(crowdc_sema_ctx *S, crowdc_node *c, const char *what)
+{
+  if (c->kind == CROWDC_N_INT && c->u.i >= 0)
+    return;
+  if (c->kind == CROWDC_N_INT || c->kind == CROWDC_N_DEC || c->kind == CROWDC_N_DURATION ||
+      c->kind == CROWDC_N_STRING || c->kind == CROWDC_N_PERCENT) {
+    crowdc_diag_error(S->diag, &c->loc, "%s must be a whole number >= 0, got %s", what,
+                      c->kind == CROWDC_N_INT ? "a negative number" : crowdc_ast_kind_name(c->kind));
+    return;
+  }
+  char t = crowdc_sema_expr(S, c);
+  if (t == 's' || t == 'n')
+    crowdc_diag_error(S->diag, &c->loc, "%s must be a whole number >= 0, got %s", what,
+                      crowdc_sema_type_name(t));
+}
+
+static int crowdc_sema_if(crowdc_sema_ctx *S, crowdc_node *form, const char *name, crowdc_stmt *st)
+{
+  size_t n = form->u.seq.n;
+  int is_if = strcmp(name, "if") == 0;
+  st->kind = CROWDC_S_IF;
+  st->negate = strcmp(name, "unless") == 0;
+  if (n < 2) {
+    crowdc_diag_error(S->diag, &form->loc, "'%s' needs a condition, as in (%s (= code 200) ...)", name, name);
+    return -1;
+  }
+  if (is_if && (n < 3 || n > 4)) {
+    crowdc_diag_error(S->diag, &form->loc, "'if' takes a condition, a statement and an optional else "
+                      "statement: (if COND THEN ELSE); 'when' takes several statements");
+    return -1;
+  }
+  st->cond = form->u.seq.items[1];
+  crowdc_sema_cond(S, form->u.seq.items[1]);
+  crowdc_sema_block(S, form->u.seq.items + 2, is_if ? 1 : n - 2, &st->body, &st->nbody);
+  if (is_if && n == 4)
+    crowdc_sema_block(S, form->u.seq.items + 3, 1, &st->alt, &st->nalt);
+  return 0;
+}
+
+static int crowdc_sema_repeat(crowdc_sema_ctx *S, crowdc_node *form, crowdc_stmt *st)
+{
+  st->kind = CROWDC_S_REPEAT;
+  if (form->u.seq.n < 2) {
+    crowdc_diag_error(S->diag, &form->loc, "'repeat' needs a count, as in (repeat 3 (get \"/\"))");
+    return -1;
+  }
+  st->expr = form->u.seq.items[1];
+  crowdc_sema_count(S, form->u.seq.items[1], "the count of 'repeat'");
+  st->slot = crowdc_sema_hidden_slot(S, form, "repeat");
+  crowdc_sema_block(S, form->u.seq.items + 2, form->u.seq.n - 2, &st->body, &st->nbody);
+  return 0;
+}
+
+static int crowdc_sema_loop_while(crowdc_sema_ctx *S, crowdc_node *form, crowdc_stmt *st)
+{
+  static const char *const names[] = { "max" };
+  st->kind = CROWDC_S_WHILE;
+  if (form->u.seq.n < 2 || form->u.seq.items[1]->kind == CROWDC_N_KEYWORD) {
+    crowdc_diag_error(S->diag, &form->loc, "'loop-while' needs a condition and a bound, as in "
+                      "(loop-while (< n 10) :max 100 ...)");
+    return -1;
+  }
+  crowdc_sema_opts o = { .names = names, .n = 1 };
+  crowdc_sema_options(S, form, 2, "loop-while", &o);
+  st->cond = form->u.seq.items[1];
+  crowdc_sema_cond(S, form->u.seq.items[1]);
+  if (!o.val[0]) {
+    crowdc_diag_error(S->diag, &form->loc, "'loop-while' needs a bound: add :max N (the most times it runs)");
+    return -1;
+  }
+  if (o.val[0]->kind != CROWDC_N_INT || o.val[0]->u.i < 0) {
+    crowdc_diag_error(S->diag, &o.val[0]->loc, "':max' must be a whole number >= 0");
+    return -1;
+  }
+  st->expr = o.val[0];
+  st->slot = crowdc_sema_hidden_slot(S, form, "loop-while");
+  crowdc_sema_block(S, (crowdc_node *const *)o.rest, o.nrest, &st->body, &st->nbody);
+  return 0;
+}
+
+static int crowdc_sema_sleep(crowdc_sema_ctx *S, crowdc_node *form, crowdc_stmt *st)
+{
+  st->kind = CROWDC_S_SLEEP;
+  if (form->u.seq.n != 2) {
+    crowdc_diag_error(S->diag, &form->loc, "'sleep' takes a duration: (sleep 500ms)");
+    return -1;
+  }
+  crowdc_node *d = form->u.seq.items[1];
+  st->expr = d;
+  if (crowdc_sema_is_number(d)) {
+    if (crowdc_sema_number(d) < 0) {
+      crowdc_diag_error(S->diag, &d->loc, "a sleep cannot be negative");
+      return -1;
+    }
+    return 0;
+  }
+  char t = d->kind == CROWDC_N_STRING || d->kind == CROWDC_N_PERCENT ? 's' : crowdc_sema_expr(S, d);
+  if (t == 's') {
+    crowdc_diag_error(S->diag, &d->loc, "'sleep' takes a duration such as 500ms or 2s, got %s",
+                      crowdc_ast_kind_name(d->kind));
+    return -1;
+  }
+  return t ? 0 : -1;
+}
+
+static int crowdc_sema_log(crowdc_sema_ctx *S, crowdc_node *form, crowdc_stmt *st)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE], hint[128];
+  static const char *const names[] = { "level" };
+  st->kind = CROWDC_S_LOG;
+  st->level = 20;
+  crowdc_sema_opts o = { .names = names, .n = 1 };
+  crowdc_sema_options(S, form, 1, "log", &o);
+  if (o.nrest != 1) {
+    crowdc_diag_error(S->diag, &form->loc, "'log' takes one message: (log \"order {order} paid\" :level info)");
+    return -1;
+  }
+  if (o.val[0]) {
+    const crowdc_node *l = o.val[0];
+    int k = -1;
+    for (size_t i = 0; l->kind == CROWDC_N_SYMBOL && i < CROWDC_COUNT(crowdc_sema_levels); i++)
+      if (crowdc_ast_is(l, CROWDC_N_SYMBOL, crowdc_sema_levels[i]))
+        k = (int)i;
+    if (k < 0) {
+      if (l->kind == CROWDC_N_SYMBOL)
+        crowdc_diag_error(S->diag, &l->loc, "unknown log level '%s'%s", Q(q, l->u.name.p, l->u.name.len),
+                          crowdc_diag_hint(hint, sizeof hint, l->u.name.p, l->u.name.len, crowdc_sema_levels,
+                                           CROWDC_COUNT(crowdc_sema_levels)));
+      else
+        crowdc_diag_error(S->diag, &l->loc, "':level' takes debug, info, warning or error");
+      return -1;
+    }
+    st->level = 10 * (k + 1);
+  }
+  st->expr = o.rest[0];
+  return crowdc_sema_expr(S, (crowdc_node *)o.rest[0]) ? 0 : -1;
+}
+
+/* A control-flow statement: 0 checked, -1 after an error, 1 not one. */
+static int crowdc_sema_flow(crowdc_sema_ctx *S, crowdc_node *form, const crowdc_node *h, crowdc_stmt *st)
+{
+  memset(st, 0, sizeof *st);
+  st->form = form;
+  st->feeder = -1;
+  st->slot = -1;
+  if (crowdc_ast_is(h, CROWDC_N_SYMBOL, "if"))
+    return crowdc_sema_if(S, form, "if", st);
+  if (crowdc_ast_is(h, CROWDC_N_SYMBOL, "when"))
+    return crowdc_sema_if(S, form, "when", st);
+  if (crowdc_ast_is(h, CROWDC_N_SYMBOL, "unless"))
+    return crowdc_sema_if(S, form, "unless", st);
+  if (crowdc_ast_is(h, CROWDC_N_SYMBOL, "repeat"))
+    return crowdc_sema_repeat(S, form, st);
+  if (crowdc_ast_is(h, CROWDC_N_SYMBOL, "loop-while"))
+    return crowdc_sema_loop_while(S, form, st);
+  if (crowdc_ast_is(h, CROWDC_N_SYMBOL, "sleep"))
+    return crowdc_sema_sleep(S, form, st);
+  if (crowdc_ast_is(h, CROWDC_N_SYMBOL, "log"))
+    return crowdc_sema_log(S, form, st);
+  return 1;
+}
+
+/* ---- feeders: (feeder NAME (csv "file") :strategy S) ----------------------- */
+
+static const char *const crowdc_sema_strategies[] = { "cycle", "random", "shuffle", "unique" };
+
+static void crowdc_sema_feeder(crowdc_sema_ctx *S, const crowdc_node *form, crowdc_nameset *names)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE], hint[128];
+  static const char *const opts[] = { "strategy" };
+  crowdc_model *m = S->model;
+  size_t n = form->u.seq.n;
+  if (n < 2 || form->u.seq.items[1]->kind != CROWDC_N_SYMBOL) {
+    crowdc_diag_error(S->diag, &(n < 2 ? form : form->u.seq.items[1])->loc,
+                      "expected a feeder name after 'feeder': (feeder accounts (csv \"accounts.csv\"))");
+    return;
+  }
+  const crowdc_node *name = form->u.seq.items[1];
+  if (memchr(name->u.name.p, '.', name->u.name.len)) {
+    crowdc_diag_error(S->diag, &name->loc, "a feeder name cannot contain '.'");
+    return;
+  }
+  crowdc_sema_opts o = { .names = opts, .n = 1 };
+  crowdc_sema_options(S, form, 2, "feeder", &o);
+  const crowdc_node *src = o.nrest ? o.rest[0] : NULL;
+  const crowdc_node *h = src ? crowdc_sema_head(src) : NULL;
+  if (!h || !crowdc_ast_is(h, CROWDC_N_SYMBOL, "csv")) {
+    crowdc_diag_error(S->diag, &(src ? src : form)->loc, "a feeder reads (csv \"file.csv\")%s",
+                      src ? "" : ": it is missing");
+    return;
+  }
+  size_t len;
+  if (src->u.seq.n != 2) {
+    crowdc_diag_error(S->diag, &src->loc, "'csv' takes one file name: (csv \"accounts.csv\")");
+    return;
+  }
+  const char *path = crowdc_sema_plain(S, src->u.seq.items[1], "a CSV file name", &len);
+  if (!path)
+    return;
+  if (len == 0) {
+    crowdc_diag_error(S->diag, &src->u.seq.items[1]->loc, "the CSV file name is empty");
+    return;
+  }
+  for (size_t i = 1; i < o.nrest; i++)
+    crowdc_diag_error(S->diag, &o.rest[i]->loc, "extra argument to 'feeder': it takes a name, (csv \"file\") "
+                      "and :strategy");
+  int strategy = 0;
+  if (o.val[0]) {
+    const crowdc_node *v = o.val[0];
+    strategy = -1;
+    for (size_t k = 0; v->kind == CROWDC_N_SYMBOL && k < CROWDC_COUNT(crowdc_sema_strategies); k++)
+      if (crowdc_ast_is(v, CROWDC_N_SYMBOL, crowdc_sema_strategies[k]))
+        strategy = (int)k;
+    if (strategy < 0) {
+      if (v->kind == CROWDC_N_SYMBOL)
+        crowdc_diag_error(S->diag, &v->loc, "unknown feeder strategy '%s'%s", Q(q, v->u.name.p, v->u.name.len),
+                          crowdc_diag_hint(hint, sizeof hint, v->u.name.p, v->u.name.len, crowdc_sema_strategies,
+                                           CROWDC_COUNT(crowdc_sema_strategies)));
+      else
+        crowdc_diag_error(S->diag, &v->loc, "':strategy' takes cycle, random, shuffle or unique");
+      return;
+    }
+  }
+  const crowdc_node *prev = crowdc_nameset_add(S->arena, names, name);
+  if (prev) {
+    crowdc_diag_error(S->diag, &name->loc, "duplicate feeder '%s'", Q(q, name->u.name.p, name->u.name.len));
+    crowdc_diag_note(S->diag, &prev->loc, "previous definition is here");
+    return;
+  }
+  crowdc_feeder *f = &m->feeders[m->nfeeders++];
+  memset(f, 0, sizeof *f);
+  f->name = name;
+  f->path = src->u.seq.items[1];
+  f->form = form;
+  f->strategy = strategy;
 }
 
 /* ---- tasks and users -------------------------------------------------- */
@@ -1097,6 +1816,12 @@ static void crowdc_sema_stmts(crowdc_sema_ctx *S, crowdc_node *const *items, siz
       rc = crowdc_sema_request(S, st, m, &out[*nout]);
     else if (h && crowdc_ast_is(h, CROWDC_N_SYMBOL, "let"))
       rc = crowdc_sema_let(S, st, &out[*nout]);
+    else if (h && (crowdc_ast_is(h, CROWDC_N_SYMBOL, "interrupt") ||
+                   crowdc_ast_is(h, CROWDC_N_SYMBOL, "reschedule") ||
+                   crowdc_ast_is(h, CROWDC_N_SYMBOL, "reschedule-now")))
+      rc = crowdc_sema_control(S, st, h, &out[*nout]);
+    else if (h && (rc = crowdc_sema_flow(S, st, h, &out[*nout])) != 1)
+      ; /* if, when, unless, repeat, loop-while, sleep, log */
     else
       crowdc_sema_unknown_form(S, st, "(get \"/\")", crowdc_sema_task_forms,
                                CROWDC_COUNT(crowdc_sema_task_forms));
@@ -1105,7 +1830,8 @@ static void crowdc_sema_stmts(crowdc_sema_ctx *S, crowdc_node *const *items, siz
   }
 }
 
-static const char *const crowdc_sema_task_opts[] = { "weight" };
+static const char *const crowdc_sema_task_opts[] = { "weight", "tags" };
+static void crowdc_sema_tags(crowdc_sema_ctx *S, const crowdc_node *v, crowdc_task *t);
 
 static void crowdc_sema_task(crowdc_sema_ctx *S, crowdc_node *form, crowdc_task *t)
 {
@@ -1117,8 +1843,9 @@ static void crowdc_sema_task(crowdc_sema_ctx *S, crowdc_node *form, crowdc_task 
     return;
   }
   t->name = form->u.seq.items[1];
-  crowdc_sema_opts o = { .names = crowdc_sema_task_opts, .n = 1 };
+  crowdc_sema_opts o = { .names = crowdc_sema_task_opts, .n = 2 };
   crowdc_sema_options(S, form, 2, "task", &o);
+  crowdc_sema_tags(S, o.val[1], t);
   if (o.val[0]) {
     const crowdc_node *w = o.val[0];
     if (w->kind != CROWDC_N_INT || w->u.i < 0 || w->u.i > INT_MAX)
@@ -1128,7 +1855,10 @@ static void crowdc_sema_task(crowdc_sema_ctx *S, crowdc_node *form, crowdc_task 
   }
   size_t scope_mark = S->nscope;
   t->stmts = crowdc_arena_alloc(S->arena, (o.nrest + 1) * sizeof *t->stmts);
+  int where = S->where;
+  S->where = CROWDC_IN_TASK;
   crowdc_sema_stmts(S, (crowdc_node *const *)o.rest, o.nrest, t->stmts, &t->nstmts);
+  S->where = where;
   crowdc_sema_scope_pop(S, scope_mark);
 }
 
@@ -1228,7 +1958,299 @@ static inline void crowdc_sema_http_only(crowdc_sema_ctx *S, const crowdc_node *
   }
 }
 
-static const char *const crowdc_sema_user_opts[] = { "weight", "wait", "client" };
+
+/* ---- task sets, tags, interrupt and reschedule (LOCUST-COMPAT.md §8) ---- */
+
+/* (interrupt [:reschedule B]), (reschedule), (reschedule-now): the task
+ * ends at once with a CROWD_TASK_* code. */
+static int crowdc_sema_control(crowdc_sema_ctx *S, crowdc_node *form, const crowdc_node *h,
+                               crowdc_stmt *st)
+{
+  static const char *const names[] = { "reschedule" };
+  memset(st, 0, sizeof *st);
+  st->kind = CROWDC_S_CONTROL;
+  st->form = form;
+  st->slot = -1;
+  st->feeder = -1;
+  int errors = S->diag->nerrors;
+  if (crowdc_ast_is(h, CROWDC_N_SYMBOL, "interrupt")) {
+    if (S->where == CROWDC_IN_TASK && S->set_depth == 0)
+      crowdc_diag_error(S->diag, &h->loc,
+                        "'interrupt' is only allowed inside a task set: it returns to the set's "
+                        "parent, and a user's own tasks have none");
+    else if (S->where != CROWDC_IN_TASK && S->where != CROWDC_IN_SET_START)
+      crowdc_diag_error(S->diag, &h->loc,
+                        "'interrupt' is only allowed in a task of a task set, or in its on-start");
+    crowdc_sema_opts o = { .names = names, .n = 1 };
+    crowdc_sema_options(S, form, 1, "interrupt", &o);
+    for (size_t i = 0; i < o.nrest; i++)
+      crowdc_diag_error(S->diag, &o.rest[i]->loc, "extra argument to 'interrupt': it takes only "
+                        ":reschedule true or false");
+    int resched = 1;
+    if (o.val[0]) {
+      resched = crowdc_ast_is(o.val[0], CROWDC_N_SYMBOL, "true");
+      if (!resched && !crowdc_ast_is(o.val[0], CROWDC_N_SYMBOL, "false"))
+        crowdc_diag_error(S->diag, &o.val[0]->loc, "':reschedule' takes true or false, got %s",
+                          crowdc_ast_kind_name(o.val[0]->kind));
+    }
+    st->control = resched ? CROWD_TASK_INTERRUPT : CROWD_TASK_INTERRUPT_WAIT;
+  } else {
+    int now = crowdc_ast_is(h, CROWDC_N_SYMBOL, "reschedule-now");
+    if (S->where != CROWDC_IN_TASK)
+      crowdc_diag_error(S->diag, &h->loc, "'%s' is only allowed inside a task",
+                        now ? "reschedule-now" : "reschedule");
+    if (form->u.seq.n > 1)
+      crowdc_diag_error(S->diag, &form->u.seq.items[1]->loc, "'%s' takes no arguments",
+                        now ? "reschedule-now" : "reschedule");
+    st->control = now ? CROWD_TASK_RESCHEDULE_NOW : CROWD_TASK_RESCHEDULE;
+  }
+  return S->diag->nerrors == errors ? 0 : -1;
+}
+
+/* A tag's text: a symbol's name or a plain string's bytes. */
+static const char *crowdc_sema_tag_text(const crowdc_node *n, size_t *len)
+{
+  if (n->kind == CROWDC_N_SYMBOL) {
+    *len = n->u.name.len;
+    return n->u.name.p;
+  }
+  *len = n->u.str.n ? n->u.str.parts[0].len : 0;
+  return n->u.str.n ? n->u.str.parts[0].p : "";
+}
+
+/* :tags [a b] (v may be NULL): t->tags is the enclosing sets' tags and
+ * these, each once (Locust's @tag on a TaskSet tags all its tasks). */
+static void crowdc_sema_tags(crowdc_sema_ctx *S, const crowdc_node *v, crowdc_task *t)
+{
+  t->tags = S->tags;
+  t->ntags = S->ntags;
+  if (v == NULL)
+    return;
+  if (v->kind != CROWDC_N_VECTOR) {
+    crowdc_diag_error(S->diag, &v->loc,
+                      "':tags' takes a vector of tag names such as [checkout slow], got %s",
+                      crowdc_ast_kind_name(v->kind));
+    return;
+  }
+  const crowdc_node **tags = crowdc_arena_alloc(S->arena, (S->ntags + v->u.seq.n + 1) * sizeof *tags);
+  size_t n = S->ntags;
+  if (n)
+    memcpy(tags, S->tags, n * sizeof *tags);
+  for (size_t i = 0; i < v->u.seq.n; i++) {
+    const crowdc_node *g = v->u.seq.items[i];
+    size_t len, glen;
+    if ((g->kind != CROWDC_N_SYMBOL && !crowdc_ast_plain_string(g)) ||
+        (crowdc_sema_tag_text(g, &len), len == 0)) {
+      crowdc_diag_error(S->diag, &g->loc, "a tag is a name such as checkout or \"slow\", got %s",
+                        g->kind == CROWDC_N_STRING && crowdc_ast_plain_string(g)
+                            ? "an empty string" : crowdc_ast_kind_name(g->kind));
+      continue;
+    }
+    const char *p = crowdc_sema_tag_text(g, &len);
+    size_t k;
+    for (k = 0; k < n; k++) {
+      const char *q = crowdc_sema_tag_text(tags[k], &glen);
+      if (glen == len && memcmp(p, q, len) == 0)
+        break;
+    }
+    if (k == n)
+      tags[n++] = g;
+  }
+  t->tags = tags;
+  t->ntags = n;
+}
+
+static void crowdc_sema_taskset(crowdc_sema_ctx *S, crowdc_node *form, crowdc_task *t);
+
+/* The tasks and task sets among items, in order, appended to out; their
+ * names are unique among them (Locust's method names in one class). */
+static void crowdc_sema_entries(crowdc_sema_ctx *S, crowdc_node *const *items, size_t n,
+                                crowdc_task *out, size_t *nout, const char *owner_kind,
+                                const crowdc_node *owner)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE], q2[CROWDC_DIAG_QUOTE_SIZE];
+  crowdc_nameset names = { 0 };
+  for (size_t i = 0; i < n && !S->diag->stopped; i++) {
+    crowdc_node *b = items[i];
+    const crowdc_node *h = crowdc_sema_head(b);
+    crowdc_task *t = &out[*nout];
+    if (h && crowdc_ast_is(h, CROWDC_N_SYMBOL, "task"))
+      crowdc_sema_task(S, b, t);
+    else if (h && (crowdc_ast_is(h, CROWDC_N_SYMBOL, "taskset") ||
+                   crowdc_ast_is(h, CROWDC_N_SYMBOL, "sequence")))
+      crowdc_sema_taskset(S, b, t);
+    else
+      continue;
+    if (!t->name)
+      continue;
+    const crowdc_node *prev = crowdc_nameset_add(S->arena, &names, t->name);
+    if (prev) {
+      crowdc_diag_error(S->diag, &t->name->loc, "duplicate task '%s' in %s '%s'",
+                        Q(q, t->name->u.name.p, t->name->u.name.len), owner_kind,
+                        Q(q2, owner->u.name.p, owner->u.name.len));
+      crowdc_diag_note(S->diag, &prev->loc, "previous definition is here");
+    }
+    (*nout)++;
+  }
+}
+
+static const char *const crowdc_sema_set_opts[] = { "weight", "wait", "tags" };
+
+/* (taskset NAME :weight N :wait W :tags [...] (on-start ...) (on-stop ...)
+ * (task ...) (taskset ...) ...) and (sequence NAME ...). */
+static void crowdc_sema_taskset(crowdc_sema_ctx *S, crowdc_node *form, crowdc_task *t)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE];
+  memset(t, 0, sizeof *t);
+  t->weight = 1;
+  int seq = crowdc_ast_is(form->u.seq.items[0], CROWDC_N_SYMBOL, "sequence");
+  const char *kind = seq ? "sequence" : "taskset";
+  if (form->u.seq.n < 2 || form->u.seq.items[1]->kind != CROWDC_N_SYMBOL) {
+    const crowdc_node *at = form->u.seq.n < 2 ? form : form->u.seq.items[1];
+    crowdc_diag_error(S->diag, &at->loc, "expected a task set name after '%s'", kind);
+    return;
+  }
+  if (S->set_depth + 2 > CROWD_TASKSET_DEPTH) {
+    crowdc_diag_error(S->diag, &form->u.seq.items[0]->loc,
+                      "task sets nest too deeply (at most %d inside one another)",
+                      CROWD_TASKSET_DEPTH - 1);
+    return;
+  }
+  t->name = form->u.seq.items[1];
+  crowdc_taskset *ts = crowdc_arena_alloc(S->arena, sizeof *ts);
+  memset(ts, 0, sizeof *ts);
+  ts->sequential = seq;
+  t->set = ts;
+  crowdc_sema_opts o = { .names = crowdc_sema_set_opts, .n = 3 };
+  crowdc_sema_options(S, form, 2, kind, &o);
+  if (o.val[0]) {
+    const crowdc_node *w = o.val[0];
+    if (w->kind != CROWDC_N_INT || w->u.i < 0 || w->u.i > INT_MAX)
+      crowdc_diag_error(S->diag, &w->loc, "the weight of a task set must be a whole number >= 0");
+    else
+      t->weight = (int)w->u.i;
+  }
+  if (o.val[1]) { /* the user's wait checks, into the set */
+    crowdc_user tmp;
+    memset(&tmp, 0, sizeof tmp);
+    tmp.wait = CROWDC_WAIT_NONE;
+    int errors = S->diag->nerrors;
+    crowdc_sema_wait(S, o.val[1], &tmp);
+    ts->has_wait = S->diag->nerrors == errors;
+    ts->wait = tmp.wait;
+    ts->wait_a = tmp.wait_a;
+    ts->wait_b = tmp.wait_b;
+  }
+  crowdc_sema_tags(S, o.val[2], t);
+
+  /* on-start, on-stop: at most one each; anything else is out of place */
+  const crowdc_node *start = NULL, *stop = NULL;
+  for (size_t i = 0; i < o.nrest; i++) {
+    crowdc_node *b = (crowdc_node *)o.rest[i];
+    const crowdc_node *h = crowdc_sema_head(b);
+    int is_start = h && crowdc_ast_is(h, CROWDC_N_SYMBOL, "on-start");
+    if (is_start || (h && crowdc_ast_is(h, CROWDC_N_SYMBOL, "on-stop"))) {
+      const crowdc_node **seen = is_start ? &start : &stop;
+      if (*seen) {
+        crowdc_diag_error(S->diag, &h->loc, "duplicate '%s' in task set '%s'",
+                          is_start ? "on-start" : "on-stop",
+                          Q(q, t->name->u.name.p, t->name->u.name.len));
+        crowdc_diag_note(S->diag, &(*seen)->u.seq.items[0]->loc, "the first one is here");
+        continue;
+      }
+      *seen = b;
+    } else if (!h || !crowdc_sema_in(h->u.name.p, h->u.name.len, crowdc_sema_set_forms,
+                                     CROWDC_COUNT(crowdc_sema_set_forms))) {
+      crowdc_sema_unknown_form(S, b, "(task ...)", crowdc_sema_set_forms,
+                               CROWDC_COUNT(crowdc_sema_set_forms));
+    }
+  }
+  /* on-start runs before the set's tasks: what it defines, they see; its
+   * on-stop sees it too.  Nothing of it outside the set. */
+  size_t mark = S->nscope;
+  int where = S->where;
+  const crowdc_node **tags = S->tags;
+  size_t ntags = S->ntags;
+  S->set_depth++;
+  S->tags = t->tags;
+  S->ntags = t->ntags;
+  if (start) {
+    ts->has_start = 1;
+    ts->start = crowdc_arena_alloc(S->arena, start->u.seq.n * sizeof *ts->start);
+    S->where = CROWDC_IN_SET_START;
+    crowdc_sema_stmts(S, start->u.seq.items + 1, start->u.seq.n - 1, ts->start, &ts->nstart);
+  }
+  ts->tasks = crowdc_arena_alloc(S->arena, (o.nrest + 1) * sizeof *ts->tasks);
+  S->where = CROWDC_IN_BLOCK;
+  crowdc_sema_entries(S, (crowdc_node *const *)o.rest, o.nrest, ts->tasks, &ts->ntasks,
+                      "task set", t->name);
+  if (stop && !S->diag->stopped) {
+    ts->has_stop = 1;
+    ts->stop = crowdc_arena_alloc(S->arena, stop->u.seq.n * sizeof *ts->stop);
+    S->where = CROWDC_IN_SET_STOP;
+    crowdc_sema_stmts(S, stop->u.seq.items + 1, stop->u.seq.n - 1, ts->stop, &ts->nstop);
+  }
+  S->where = where;
+  S->set_depth--;
+  S->tags = tags;
+  S->ntags = ntags;
+  crowdc_sema_scope_pop(S, mark);
+  size_t forms = 0; /* a task that failed its checks is not "no tasks" */
+  for (size_t i = 0; i < o.nrest; i++) {
+    const crowdc_node *h = crowdc_sema_head(o.rest[i]);
+    forms += h && crowdc_sema_in(h->u.name.p, h->u.name.len, crowdc_sema_set_forms, 3);
+  }
+  if (forms == 0)
+    crowdc_diag_error(S->diag, &t->name->loc, "task set '%s' has no tasks",
+                      Q(q, t->name->u.name.p, t->name->u.name.len));
+}
+
+static const char *const crowdc_sema_user_opts[] = {
+  "weight", "wait", "client", "fixed-count", "abstract", "extends",
+  "headers", "auth", "cookies", "redirects", "verify", "http2", /* crowdc_sema_user_http */
+  "arrival", /* checked by load.c */
+};
+
+/* The value of option `name` of o (one of o->names), or NULL. */
+static const crowdc_node *crowdc_sema_optval(const crowdc_sema_opts *o, const char *name)
+{
+  for (size_t k = 0; k < o->n; k++)
+    if (strcmp(o->names[k], name) == 0)
+      return o->val[k];
+  return NULL;
+}
+
+/* :fixed-count N and :abstract true|false (:extends was resolved by
+ * crowdc_sema_inherit). */
+static void crowdc_sema_user_kind(crowdc_sema_ctx *S, const crowdc_sema_opts *o, crowdc_user *u)
+{
+  const crowdc_node *a = crowdc_sema_optval(o, "abstract");
+  const crowdc_node *f = crowdc_sema_optval(o, "fixed-count");
+  if (a) {
+    u->abstract = crowdc_ast_is(a, CROWDC_N_SYMBOL, "true");
+    if (!u->abstract && !crowdc_ast_is(a, CROWDC_N_SYMBOL, "false"))
+      crowdc_diag_error(S->diag, &a->loc, "':abstract' takes true or false, got %s",
+                        crowdc_ast_kind_name(a->kind));
+  }
+  if (f) {
+    if (f->kind != CROWDC_N_INT || f->u.i < 0 || f->u.i > INT_MAX)
+      crowdc_diag_error(S->diag, &f->loc, "':fixed-count' takes a whole number >= 0");
+    else
+      u->fixed_count = (int)f->u.i;
+  }
+  /* An abstract user's own :fixed-count would never spawn anyone; one it
+   * inherits is its base's business. */
+  const crowdc_node *fkw = NULL;
+  for (size_t k = 0; k < o->n; k++)
+    if (f && o->val[k] == f)
+      fkw = o->kw[k];
+  for (size_t i = 0; fkw && u->abstract && S->own_form && i < S->own_form->u.seq.n; i++)
+    if (S->own_form->u.seq.items[i] == fkw) {
+      crowdc_diag_error(S->diag, &fkw->loc,
+                        "':fixed-count' on an abstract user: abstract users are never spawned");
+      crowdc_diag_note(S->diag, &a->loc, "made abstract here");
+    }
+}
 
 static void crowdc_sema_user(crowdc_sema_ctx *S, crowdc_node *form, const crowdc_node *name,
                              crowdc_user *u)
@@ -1240,11 +2262,20 @@ static void crowdc_sema_user(crowdc_sema_ctx *S, crowdc_node *form, const crowdc
   S->user = u;
   S->varcap = 0;
   S->nscope = 0;
+  S->rowof = NULL;
+  S->rowcap = 0;
   S->hcap = 0;
   S->htab = NULL;
   S->visible = NULL;
-  crowdc_sema_opts o = { .names = crowdc_sema_user_opts, .n = 3 };
+  S->where = CROWDC_IN_BLOCK;
+  S->set_depth = 0;
+  S->tags = NULL;
+  S->ntags = 0;
+  crowdc_sema_opts o = { .names = crowdc_sema_user_opts, .n = CROWDC_COUNT(crowdc_sema_user_opts) };
   crowdc_sema_options(S, form, 2, "user", &o);
+  crowdc_sema_user_kind(S, &o, u);
+  u->arrival = crowdc_sema_optval(&o, "arrival");
+  crowdc_sema_user_http(S, &o, u);
   if (o.val[0]) {
     const crowdc_node *w = o.val[0];
     if ((w->kind != CROWDC_N_INT && w->kind != CROWDC_N_DEC) || crowdc_sema_number(w) <= 0)
@@ -1286,31 +2317,15 @@ static void crowdc_sema_user(crowdc_sema_ctx *S, crowdc_node *form, const crowdc
       *seen = h;
       if (start)
         crowdc_sema_stmts(S, b->u.seq.items + 1, b->u.seq.n - 1, u->init, &u->ninit);
-    } else if (!h || !crowdc_ast_is(h, CROWDC_N_SYMBOL, "task")) {
+    } else if (!h || !(crowdc_ast_is(h, CROWDC_N_SYMBOL, "task") ||
+                       crowdc_ast_is(h, CROWDC_N_SYMBOL, "taskset") ||
+                       crowdc_ast_is(h, CROWDC_N_SYMBOL, "sequence"))) {
       crowdc_sema_unknown_form(S, b, "(task ...)", crowdc_sema_user_forms,
                                CROWDC_COUNT(crowdc_sema_user_forms));
     }
   }
-  crowdc_nameset tasknames = { 0 };
-  for (size_t i = 0; i < o.nrest && !S->diag->stopped; i++) {
-    crowdc_node *b = (crowdc_node *)o.rest[i];
-    const crowdc_node *h = crowdc_sema_head(b);
-    if (!h || !crowdc_ast_is(h, CROWDC_N_SYMBOL, "task"))
-      continue;
-    crowdc_task *t = &u->tasks[u->ntasks];
-    crowdc_sema_task(S, b, t);
-    if (!t->name)
-      continue;
-    const crowdc_node *prev = crowdc_nameset_add(S->arena, &tasknames, t->name);
-    if (prev) {
-      char q2[CROWDC_DIAG_QUOTE_SIZE];
-      crowdc_diag_error(S->diag, &t->name->loc, "duplicate task '%s' in user '%s'",
-                        Q(q, t->name->u.name.p, t->name->u.name.len),
-                        Q(q2, u->name->u.name.p, u->name->u.name.len));
-      crowdc_diag_note(S->diag, &prev->loc, "previous definition is here");
-    }
-    u->ntasks++;
-  }
+  crowdc_sema_entries(S, (crowdc_node *const *)o.rest, o.nrest, u->tasks, &u->ntasks, "user",
+                      u->name);
   /* on-stop sees what on-start defined; its own lets stay its own. */
   const crowdc_node *stop_form = NULL;
   for (size_t i = 0; on_stop && i < o.nrest; i++)
@@ -1325,7 +2340,8 @@ static void crowdc_sema_user(crowdc_sema_ctx *S, crowdc_node *form, const crowdc
                       &u->nstop);
     crowdc_sema_scope_pop(S, mark);
   }
-  if (u->ntasks == 0)
+  crowdc_sema_user_http_end(S, u);
+  if (u->ntasks == 0 && !u->abstract)
     crowdc_diag_error(S->diag, &u->name->loc, "user '%s' has no tasks",
                       Q(q, u->name->u.name.p, u->name->u.name.len));
 }
@@ -1399,10 +2415,206 @@ static void crowdc_sema_default_name(crowdc_model *m, const char *path)
   m->namelen = len;
 }
 
+/* ---- users that extend others ---------------------------------------- */
+
+/* The (user NAME ...) forms of the file by name, for :extends. */
+static void crowdc_sema_index_users(crowdc_sema_ctx *S, const crowdc_node *root)
+{
+  size_t n = root->u.seq.n;
+  S->uforms = crowdc_arena_alloc(S->arena, (n + 1) * sizeof *S->uforms);
+  S->ucap = 16;
+  while (S->ucap < 2 * n + 2)
+    S->ucap *= 2;
+  S->utab = crowdc_arena_alloc(S->arena, S->ucap * sizeof *S->utab);
+  memset(S->utab, 0, S->ucap * sizeof *S->utab);
+  for (size_t i = 0; i < n; i++) {
+    const crowdc_node *f = root->u.seq.items[i], *h = crowdc_sema_head(f);
+    if (!h || !crowdc_ast_is(h, CROWDC_N_SYMBOL, "user") || f->u.seq.n < 2 ||
+        f->u.seq.items[1]->kind != CROWDC_N_SYMBOL)
+      continue;
+    const crowdc_node *nm = f->u.seq.items[1];
+    size_t k = crowdc_sema_hash(nm->u.name.p, nm->u.name.len) & (S->ucap - 1);
+    while (S->utab[k]) { /* the first definition wins, as for duplicates */
+      const crowdc_node *o = S->uforms[S->utab[k] - 1]->u.seq.items[1];
+      if (o->u.name.len == nm->u.name.len && memcmp(o->u.name.p, nm->u.name.p, o->u.name.len) == 0)
+        break;
+      k = (k + 1) & (S->ucap - 1);
+    }
+    if (S->utab[k])
+      continue;
+    S->uforms[S->nuforms] = f;
+    S->utab[k] = (int)++S->nuforms;
+  }
+}
+
+static const crowdc_node *crowdc_sema_find_user(const crowdc_sema_ctx *S, const char *p, size_t len)
+{
+  for (size_t k = crowdc_sema_hash(p, len) & (S->ucap - 1); S->utab[k]; k = (k + 1) & (S->ucap - 1)) {
+    const crowdc_node *f = S->uforms[S->utab[k] - 1], *o = f->u.seq.items[1];
+    if (o->u.name.len == len && memcmp(o->u.name.p, p, len) == 0)
+      return f;
+  }
+  return NULL;
+}
+
+/* Option `name` of a user form (a keyword followed by its value), or NULL. */
+static const crowdc_node *crowdc_sema_form_opt(const crowdc_node *f, const char *name, size_t *at)
+{
+  for (size_t i = 2; i + 1 < f->u.seq.n; i++) {
+    const crowdc_node *k = f->u.seq.items[i];
+    if (k->kind != CROWDC_N_KEYWORD)
+      continue;
+    if (f->u.seq.items[i + 1]->kind == CROWDC_N_KEYWORD)
+      continue;
+    if (crowdc_ast_is(k, CROWDC_N_KEYWORD, name)) {
+      if (at)
+        *at = i;
+      return f->u.seq.items[i + 1];
+    }
+    i++;
+  }
+  return NULL;
+}
+
+/* Does any of forms[0..n) hold a (HEAD ...) form in its body? */
+static int crowdc_sema_any_has(const crowdc_node *const *forms, size_t n, const char *head)
+{
+  for (size_t k = 0; k < n; k++)
+    for (size_t i = 2; i < forms[k]->u.seq.n; i++) {
+      const crowdc_node *h = crowdc_sema_head(forms[k]->u.seq.items[i]);
+      if (h && crowdc_ast_is(h, CROWDC_N_SYMBOL, head))
+        return 1;
+    }
+  return 0;
+}
+
+enum { CROWDC_EXTENDS_MAX = 64 };
+
+/* The user form f as crowdc_sema_user checks it.  With :extends, a new
+ * form: the bases' options and forms first (copies: each user checks and
+ * numbers its own), then f's; an option, an on-start or an on-stop of a
+ * more derived user replaces the base's, as a Python subclass's attribute
+ * or method does; tasks add up.  :abstract is not inherited.  NULL after
+ * an error in the chain (reported). */
+static crowdc_node *crowdc_sema_inherit(crowdc_sema_ctx *S, const crowdc_node *root, crowdc_node *f)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE], hint[128];
+  if (!crowdc_sema_form_opt(f, "extends", NULL))
+    return f;
+  if (S->uforms == NULL)
+    crowdc_sema_index_users(S, root);
+  const crowdc_node *chain[CROWDC_EXTENDS_MAX]; /* f, its base, the base's base... */
+  size_t n = 0;
+  chain[n++] = f;
+  const crowdc_node *ext;
+  while ((ext = crowdc_sema_form_opt(chain[n - 1], "extends", NULL)) != NULL) {
+    if (ext->kind != CROWDC_N_SYMBOL) {
+      crowdc_diag_error(S->diag, &ext->loc, "':extends' takes the name of a user, got %s",
+                        crowdc_ast_kind_name(ext->kind));
+      return NULL;
+    }
+    const crowdc_node *base = crowdc_sema_find_user(S, ext->u.name.p, ext->u.name.len);
+    if (base == NULL) {
+      const char **cands = crowdc_arena_alloc(S->arena, (S->nuforms + 1) * sizeof *cands);
+      for (size_t i = 0; i < S->nuforms; i++)
+        cands[i] = S->uforms[i]->u.seq.items[1]->u.name.p;
+      crowdc_diag_error(S->diag, &ext->loc, "unknown base user '%s'%s",
+                        Q(q, ext->u.name.p, ext->u.name.len),
+                        crowdc_diag_hint(hint, sizeof hint, ext->u.name.p, ext->u.name.len, cands,
+                                         S->nuforms));
+      return NULL;
+    }
+    for (size_t k = 0; k < n; k++)
+      if (chain[k] == base) { /* "A -> B -> A" */
+        char path[512];
+        size_t len = 0;
+        for (size_t j = 0; j <= n && len < sizeof path - 1; j++) {
+          const crowdc_node *nm = j < n ? chain[j]->u.seq.items[1] : base->u.seq.items[1];
+          int w = snprintf(path + len, sizeof path - len, "%s%s", j ? " -> " : "",
+                           Q(q, nm->u.name.p, nm->u.name.len));
+          len = w < 0 ? len : len + (size_t)w < sizeof path ? len + (size_t)w : sizeof path - 1;
+        }
+        crowdc_diag_error(S->diag, &ext->loc, "cyclic ':extends': %s", path);
+        return NULL;
+      }
+    if (n == CROWDC_EXTENDS_MAX) {
+      crowdc_diag_error(S->diag, &ext->loc, "':extends' chain longer than %d users",
+                        CROWDC_EXTENDS_MAX);
+      return NULL;
+    }
+    chain[n++] = base;
+  }
+
+  /* options, the root base's first; a derived one replaces its value */
+  size_t cap = 2;
+  for (size_t k = 0; k < n; k++)
+    cap += chain[k]->u.seq.n;
+  crowdc_node **items = crowdc_arena_alloc(S->arena, (cap + 1) * sizeof *items);
+  size_t ni = 0;
+  items[ni++] = f->u.seq.items[0];
+  items[ni++] = f->u.seq.items[1];
+  for (size_t k = n; k-- > 0;) {
+    const crowdc_node *c = chain[k];
+    for (size_t i = 2; i < c->u.seq.n; i++) {
+      crowdc_node *kw = c->u.seq.items[i];
+      if (kw->kind != CROWDC_N_KEYWORD)
+        continue;
+      int has_val = i + 1 < c->u.seq.n && c->u.seq.items[i + 1]->kind != CROWDC_N_KEYWORD;
+      if (crowdc_ast_is(kw, CROWDC_N_KEYWORD, "extends") ||
+          (k > 0 && crowdc_ast_is(kw, CROWDC_N_KEYWORD, "abstract"))) {
+        i += has_val;
+        continue;
+      }
+      crowdc_node *val = has_val ? c->u.seq.items[i + 1] : NULL;
+      if (k > 0) {
+        kw = crowdc_ast_clone(S->arena, kw);
+        val = val ? crowdc_ast_clone(S->arena, val) : NULL;
+      }
+      size_t j;
+      for (j = 2; j < ni; j++)
+        if (items[j]->kind == CROWDC_N_KEYWORD && items[j]->u.name.len == kw->u.name.len &&
+            memcmp(items[j]->u.name.p, kw->u.name.p, kw->u.name.len) == 0 &&
+            j + 1 < ni && items[j + 1]->kind != CROWDC_N_KEYWORD)
+          break;
+      if (j < ni && val) { /* replaced: the derived option's keyword and value */
+        items[j] = kw;
+        items[j + 1] = val;
+      } else {
+        items[ni++] = kw;
+        if (val)
+          items[ni++] = val;
+      }
+      i += has_val;
+    }
+  }
+  /* forms, the root base's first */
+  for (size_t k = n; k-- > 0;) {
+    const crowdc_node *c = chain[k];
+    for (size_t i = 2; i < c->u.seq.n; i++) {
+      crowdc_node *b = c->u.seq.items[i];
+      if (b->kind == CROWDC_N_KEYWORD) {
+        i += i + 1 < c->u.seq.n && c->u.seq.items[i + 1]->kind != CROWDC_N_KEYWORD;
+        continue;
+      }
+      const crowdc_node *h = crowdc_sema_head(b);
+      if (k > 0 && h && (crowdc_ast_is(h, CROWDC_N_SYMBOL, "on-start") ||
+                         crowdc_ast_is(h, CROWDC_N_SYMBOL, "on-stop")) &&
+          crowdc_sema_any_has(chain, k, crowdc_ast_is(h, CROWDC_N_SYMBOL, "on-start") ? "on-start"
+                                                                                      : "on-stop"))
+        continue;
+      items[ni++] = k > 0 ? crowdc_ast_clone(S->arena, b) : b;
+    }
+  }
+  crowdc_node *m = crowdc_ast_new(S->arena, CROWDC_N_LIST, f->loc);
+  m->u.seq.items = items;
+  m->u.seq.n = ni;
+  return m;
+}
+
 crowdc_model *crowdc_sema(crowdc_arena *a, crowdc_diag *d, const crowdc_source *src,
                           const crowdc_node *root)
 {
-  char q[CROWDC_DIAG_QUOTE_SIZE];
+  char q[CROWDC_DIAG_QUOTE_SIZE], q2[CROWDC_DIAG_QUOTE_SIZE];
   crowdc_sema_ctx S = { .arena = a, .diag = d };
   crowdc_model *m = crowdc_arena_alloc(a, sizeof *m);
   S.model = m;
@@ -1411,11 +2623,23 @@ crowdc_model *crowdc_sema(crowdc_arena *a, crowdc_diag *d, const crowdc_source *
   size_t n = root->u.seq.n;
   m->users = crowdc_arena_alloc(a, (n + 1) * sizeof *m->users);
   const crowdc_node *scenario = NULL;
-  crowdc_nameset usernames = { 0 };
+  crowdc_nameset usernames = { 0 }, feedernames = { 0 };
+  /* Feeders first: users may read any of them, wherever it stands. */
+  m->feeders = crowdc_arena_alloc(a, (n + 1) * sizeof *m->feeders);
+  for (size_t i = 0; i < n && !d->stopped; i++) {
+    const crowdc_node *f = root->u.seq.items[i], *h = crowdc_sema_head(f);
+    if (h && crowdc_ast_is(h, CROWDC_N_SYMBOL, "feeder"))
+      crowdc_sema_feeder(&S, f, &feedernames);
+  }
   for (size_t i = 0; i < n && !d->stopped; i++) {
     crowdc_node *f = root->u.seq.items[i];
     const crowdc_node *h = crowdc_sema_head(f);
-    if (h && crowdc_ast_is(h, CROWDC_N_SYMBOL, "scenario")) {
+    if (h && (crowdc_ast_is(h, CROWDC_N_SYMBOL, "feeder") ||
+              crowdc_ast_is(h, CROWDC_N_SYMBOL, "threshold") ||
+              crowdc_ast_is(h, CROWDC_N_SYMBOL, "options") ||
+              crowdc_ast_is(h, CROWDC_N_SYMBOL, "shape"))) {
+      continue; /* feeders are checked above; thresholds, options and shapes below */
+    } else if (h && crowdc_ast_is(h, CROWDC_N_SYMBOL, "scenario")) {
       if (scenario) {
         crowdc_diag_error(d, &h->loc, "only one 'scenario' form is allowed");
         crowdc_diag_note(d, &scenario->loc, "the first one is here");
@@ -1436,16 +2660,35 @@ crowdc_model *crowdc_sema(crowdc_arena *a, crowdc_diag *d, const crowdc_source *
                           Q(q, name->u.name.p, name->u.name.len));
         crowdc_diag_note(d, &prev->loc, "previous definition is here");
       }
+      crowdc_node *uf = crowdc_sema_inherit(&S, root, f);
+      if (uf == NULL)
+        continue;
       crowdc_user *u = &m->users[m->nusers++];
-      crowdc_sema_user(&S, f, name, u);
+      S.own_form = f;
+      int errors = d->nerrors;
+      crowdc_sema_user(&S, uf, name, u);
+      S.own_form = NULL;
+      size_t at = 0;
+      const crowdc_node *base = crowdc_sema_form_opt(f, "extends", &at);
+      if (uf != f && d->nerrors > errors) /* the errors may be in inherited forms */
+        crowdc_diag_note(d, &base->loc, "in user '%s', which extends '%s'",
+                         Q(q, name->u.name.p, name->u.name.len),
+                         Q(q2, base->u.name.p, base->u.name.len));
     } else {
       crowdc_sema_unknown_form(&S, f, "(user ...)", crowdc_sema_top_forms,
                                CROWDC_COUNT(crowdc_sema_top_forms));
     }
   }
   crowdc_sema_check_clients(&S);
+  crowdc_thr_check(a, d, src, m, root); /* names: every request is known now */
+  crowdc_load_check(a, d, m, root);      /* options, shape, :arrival (load.h) */
   /* Not after other errors: a misspelt (user ...) already said it all. */
   if (m->nusers == 0 && d->nerrors == 0)
     crowdc_diag_error(d, NULL, "no user classes: a scenario needs at least one (user ...)");
+  size_t concrete = 0;
+  for (size_t i = 0; i < m->nusers; i++)
+    concrete += !m->users[i].abstract;
+  if (m->nusers > 0 && concrete == 0 && d->nerrors == 0)
+    crowdc_diag_error(d, NULL, "every user is abstract: a scenario needs one to spawn");
   return m;
 }

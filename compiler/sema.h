@@ -48,24 +48,83 @@ typedef struct crowdc_request {
   const crowdc_node *timeout;   /* a number of seconds */
   crowdc_resp_item *resp;       /* the response block, in order */
   size_t nresp;
+  /* HTTP conveniences (the request's own, else its user's): */
+  const crowdc_node *auth;      /* (basic U P) or (bearer T), or NULL */
+  unsigned flags;               /* CROWD_REQ_NO_REDIRECTS, ... */
+  const crowdc_node **dheaders; /* the user's default headers sent too: key, value, ... */
+  size_t ndheaders;             /* number of nodes (2 per header) */
 } crowdc_request;
 
-typedef enum crowdc_stmt_kind { CROWDC_S_LET, CROWDC_S_REQUEST } crowdc_stmt_kind;
+typedef enum crowdc_stmt_kind {
+  CROWDC_S_LET, CROWDC_S_REQUEST,
+  CROWDC_S_IF,      /* if, when, unless */
+  CROWDC_S_REPEAT,  /* (repeat N ...) */
+  CROWDC_S_WHILE,   /* (loop-while COND :max N ...) */
+  CROWDC_S_SLEEP,   /* (sleep D) */
+  CROWDC_S_LOG,     /* (log MSG :level L) */
+  CROWDC_S_CONTROL  /* (interrupt), (reschedule), (reschedule-now): return `control` */
+} crowdc_stmt_kind;
 
-typedef struct crowdc_stmt {
+typedef struct crowdc_stmt crowdc_stmt;
+struct crowdc_stmt {
   crowdc_stmt_kind kind;
   const crowdc_node *form;
-  int slot;                 /* LET: the variable's slot */
-  const crowdc_node *expr;  /* LET: its value */
+  int slot;                 /* LET: the variable's slot; REPEAT, WHILE: the counter's */
+  const crowdc_node *expr;  /* LET: its value; REPEAT, WHILE: the count; SLEEP, LOG: the argument */
+  int feeder;               /* LET of (next F): F's index; else -1 */
   crowdc_request req;       /* REQUEST */
-} crowdc_stmt;
+  const crowdc_node *cond;  /* IF, WHILE */
+  int negate;               /* IF: unless */
+  int level;                /* LOG: 10 debug ... 40 error */
+  crowdc_stmt *body, *alt;  /* IF: then and else; REPEAT, WHILE: the body */
+  size_t nbody, nalt;
+  int control;              /* CONTROL: the CROWD_TASK_* code the task returns */
+};
+
+/* A (feeder NAME (csv "file") :strategy S) form, and the columns the
+ * scenario reads from its rows, in order of first use. */
+typedef struct crowdc_feeder {
+  const crowdc_node *name;  /* symbol */
+  const crowdc_node *path;  /* plain string */
+  const crowdc_node *form;
+  int strategy;             /* a crowd_feed_strategy */
+  struct { const char *p; size_t len; } *columns;
+  size_t ncolumns, colcap;
+} crowdc_feeder;
+
+/* row.field in an expression or a string: a symbol's aux, or a string
+ * part's slot, is CROWDC_FIELD_REF(i) for fields[i]. */
+typedef struct crowdc_field {
+  int slot;                 /* the row variable */
+  int feeder, column;
+} crowdc_field;
+#define CROWDC_FIELD_REF(i) (-2 - (int)(i))
+#define CROWDC_FIELD_INDEX(aux) ((size_t)(-2 - (aux)))
+
+typedef struct crowdc_taskset crowdc_taskset;
 
 typedef struct crowdc_task {
   const crowdc_node *name;  /* symbol */
   int weight;
   crowdc_stmt *stmts;
   size_t nstmts;
+  crowdc_taskset *set;      /* the entry is a (taskset ...) or (sequence ...) */
+  const crowdc_node **tags; /* its :tags and those of the sets around it */
+  size_t ntags;
 } crowdc_task;
+
+/* (taskset NAME ...) or (sequence NAME ...): the entry's set. */
+struct crowdc_taskset {
+  int sequential;
+  int has_wait;             /* its own :wait, else the user's */
+  crowdc_wait wait;
+  double wait_a, wait_b;
+  crowdc_stmt *start, *stop; /* on-start, on-stop */
+  size_t nstart, nstop;
+  int has_start, has_stop;
+  crowdc_task *tasks;
+  size_t ntasks;
+};
 
 typedef struct crowdc_user {
   const crowdc_node *name;  /* symbol */
@@ -85,7 +144,32 @@ typedef struct crowdc_user {
   const crowdc_node *client_at; /* the :client value that chose it, or NULL */
   const crowdc_node *http_only; /* the first use of an http-only feature, or NULL */
   const char *http_only_what;   /* what that feature is, for the error */
+  const crowdc_node *headers;   /* :headers, defaults for every request, or NULL */
+  const crowdc_node *auth;      /* :auth, or NULL */
+  unsigned flags;               /* :redirects, :verify, :http2, :cookies (CROWD_REQ_*) */
+  int abstract;                 /* :abstract true: checked, never spawned */
+  int fixed_count;              /* :fixed-count N (0: by weight) */
+  const crowdc_node *arrival;   /* :arrival (...), checked by load.c; or NULL */
 } crowdc_user;
+
+/* A (threshold METRIC OP VALUE ...) form (compiler/thresholds.c), in
+ * crowd.h's terms: metric a crowd_thr_metric, op a crowd_thr_op; value in
+ * seconds, a fraction (1% = 0.01) or a plain number. */
+typedef struct crowdc_threshold {
+  const crowdc_node *form;
+  int metric;
+  double pct;                /* percentile metrics: in (0, 100] */
+  const char *name;          /* the entry name, or NULL for Aggregated */
+  size_t namelen;
+  int op;
+  double value;
+  int abort_on_fail;
+  double grace;              /* seconds */
+  const char *text;          /* the criterion as written, blanks folded */
+  size_t textlen;
+} crowdc_threshold;
+
+struct crowdc_load;
 
 typedef struct crowdc_model {
   const char *source;       /* the file name, as given */
@@ -96,6 +180,13 @@ typedef struct crowdc_model {
   const crowdc_node *client_at; /* its value, or NULL */
   crowdc_user *users;
   size_t nusers;
+  crowdc_feeder *feeders;
+  size_t nfeeders;
+  crowdc_field *fields;
+  size_t nfields, fieldcap;
+  crowdc_threshold *thresholds;
+  size_t nthresholds;
+  struct crowdc_load *load; /* (options ...), (shape ...), :arrival (load.h) */
 } crowdc_model;
 
 /* Check a parsed file; the model, even when errors were reported (the

@@ -196,6 +196,24 @@ static void transfer_error(curl_conn *c, CURLcode code, char *out, size_t size)
   snprintf(out, size, "%s", c->errbuf[0] ? c->errbuf : curl_easy_strerror(code));
 }
 
+/* The phases of a finished transfer from curl's microsecond timers, which
+ * count from the start of the transfer: name lookup, connect and TLS end,
+ * first byte.  A reused connection reports its lookup and connect as 0. */
+static void transfer_timing(CURL *easy, crowd_timing *t)
+{
+  curl_off_t dns = 0, conn = 0, app = 0, first = 0;
+  t->valid = curl_easy_getinfo(easy, CURLINFO_NAMELOOKUP_TIME_T, &dns) == CURLE_OK &&
+             curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &conn) == CURLE_OK &&
+             curl_easy_getinfo(easy, CURLINFO_APPCONNECT_TIME_T, &app) == CURLE_OK &&
+             curl_easy_getinfo(easy, CURLINFO_STARTTRANSFER_TIME_T, &first) == CURLE_OK;
+  if (!t->valid)
+    return;
+  t->us[CROWD_PHASE_DNS] = dns > 0 ? (uint64_t)dns : 0;
+  t->us[CROWD_PHASE_CONNECT] = conn > dns ? (uint64_t)(conn - dns) : 0;
+  t->us[CROWD_PHASE_TLS] = app > conn ? (uint64_t)(app - conn) : 0;
+  t->us[CROWD_PHASE_TTFB] = first > 0 ? (uint64_t)first : 0;
+}
+
 static void transfer_done(curl_engine *e, CURL *easy, CURLcode code)
 {
   curl_conn *c = NULL;
@@ -211,6 +229,7 @@ static void transfer_done(curl_engine *e, CURL *easy, CURLcode code)
       if (curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK)
         req->status = status;
       req->error[0] = '\0';
+      transfer_timing(easy, &req->timing);
     } else {
       transfer_error(c, code, req->error, sizeof req->error);
     }
@@ -524,6 +543,7 @@ static int conn_start(void *conn, crowd_request *req)
                   req->method == CROWD_PATCH;
   req->status = 0;
   req->content_length = 0;
+  req->timing.valid = false;
   req->error[0] = '\0';
   c->errbuf[0] = '\0';
   if (!same_headers(c, req, with_body)) {

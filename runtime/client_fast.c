@@ -93,6 +93,10 @@ typedef struct fast_conn {
   size_t out_off;           /* how many are written */
   crowd_fast_resp resp;
   uint64_t t0;              /* monotonic us at conn_start */
+  /* the request's phases (measure.h): the lookup's duration, then
+   * monotonic us at the start of connect, its end, the end of the TLS
+   * handshake and the first response byte (0: not in this request) */
+  uint64_t dns_us, t_connect, t_connected, t_tls, t_first;
   long timeout_ms;
   unsigned served;          /* responses read on this socket */
   unsigned tls : 1;
@@ -282,6 +286,16 @@ static void conn_close(fast_conn *c)
 /* The end of the request in flight: ok keeps the connection when the
  * response allows it.  Nothing may touch c's request after this: the user
  * may start its next request on c from inside crowd_request_done. */
+/* The phases the connection saw, as durations (measure.h). */
+static void conn_timing(const fast_conn *c, crowd_timing *t)
+{
+  t->valid = c->t_first != 0;
+  t->us[CROWD_PHASE_DNS] = c->dns_us;
+  t->us[CROWD_PHASE_CONNECT] = c->t_connected > c->t_connect ? c->t_connected - c->t_connect : 0;
+  t->us[CROWD_PHASE_TLS] = c->t_tls > c->t_connected && c->t_connected ? c->t_tls - c->t_connected : 0;
+  t->us[CROWD_PHASE_TTFB] = c->t_first > c->t0 ? c->t_first - c->t0 : 0;
+}
+
 static void conn_complete(fast_conn *c, int ok)
 {
   crowd_request *req = c->req;
@@ -290,6 +304,8 @@ static void conn_complete(fast_conn *c, int ok)
   c->req = NULL;
   c->retried = 0;
   req->response_us = now > c->t0 ? now - c->t0 : 0;
+  if (ok)
+    conn_timing(c, &req->timing);
   if (!ok)
     req->status = 0;
   if (ok && c->resp.keep_alive && !c->close_after && c->out_off == c->out.len) {
@@ -358,6 +374,7 @@ static void conn_handshake(fast_conn *c)
   ERR_clear_error();
   int rc = SSL_connect(c->ssl);
   if (rc == 1) {
+    c->t_tls = crowd_clock_us();
     c->state = FC_WRITING;
     conn_watch(c, EV_READ);
     conn_write(c);
@@ -402,6 +419,7 @@ static void conn_start_tls(fast_conn *c)
 
 static void conn_connected(fast_conn *c)
 {
+  c->t_connected = crowd_clock_us();
   if (c->tls) {
     conn_start_tls(c);
     return;
@@ -449,6 +467,7 @@ static void conn_connect(fast_conn *c)
     return;
   }
   c->ai = c->host->ai;
+  c->t_connect = crowd_clock_us();
   conn_connect_ai(c);
 }
 
@@ -564,6 +583,8 @@ static void conn_read(fast_conn *c)
     crowd_fast_result r;
     if (n > 0) {
       size_t used;
+      if (c->t_first == 0)
+        c->t_first = crowd_clock_us();
       r = crowd_fast_resp_feed(&c->resp, buf, (size_t)n, &used);
       if (r == CROWD_FAST_MORE) {
         if (c->ssl || (size_t)n == READ_BUF_SIZE)
@@ -748,7 +769,9 @@ static int conn_origin(fast_conn *c, const crowd_request *req, const fast_url *u
   if (c->state != FC_CLOSED && c->origin.len == olen && memcmp(c->origin.p, req->url.p, olen) == 0)
     return 0;
   conn_close(c);
+  uint64_t t = crowd_clock_us(); /* a lookup blocks; a cached one is free */
   fast_host *host = engine_lookup(c->e, u);
+  c->dns_us = crowd_clock_us() - t;
   if (host == NULL)
     return -1;
   c->host = host;
@@ -780,11 +803,13 @@ static int conn_start(void *conn, crowd_request *req)
   if (c->req)
     conn_cancel(c);
   c->t0 = crowd_clock_us();
+  c->dns_us = c->t_connect = c->t_connected = c->t_tls = c->t_first = 0;
   c->req = req;
   c->retried = 0;
   req->status = 0;
   req->content_length = 0;
   req->response_us = 0;
+  req->timing.valid = false;
   req->error[0] = '\0';
   c->timeout_ms = req->timeout > 0 ? (long)(req->timeout * 1000.0 + 0.5) : DEFAULT_TIMEOUT_MS;
   if (c->timeout_ms <= 0)

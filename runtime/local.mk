@@ -7,6 +7,9 @@ libcrowd_a_SOURCES = \
 	runtime/dispatch.c runtime/dispatch.h \
 	runtime/fast_parse.c runtime/fast_parse.h \
 	runtime/clock.h \
+	runtime/arrival.c runtime/arrival.h \
+	runtime/conf.c runtime/conf.h \
+	runtime/shape.c runtime/shape.h \
 	runtime/feeder.c runtime/feeder.h \
 	runtime/flow.c \
 	runtime/histogram.c runtime/histogram.h \
@@ -14,6 +17,8 @@ libcrowd_a_SOURCES = \
 	runtime/inspect.c runtime/inspect.h \
 	runtime/limits.c runtime/rlimits.h \
 	runtime/log.c runtime/log.h \
+	runtime/junit.c runtime/junit.h \
+	runtime/measure.c runtime/measure.h \
 	runtime/main.c \
 	runtime/options.c runtime/options.h \
 	runtime/report_console.c \
@@ -24,15 +29,30 @@ libcrowd_a_SOURCES = \
 	runtime/response.c runtime/response.h \
 	runtime/rng.c runtime/rng.h \
 	runtime/runner.c runtime/runner.h \
+	runtime/run_measure.c \
 	runtime/stats.c runtime/stats.h \
+	runtime/thresholds.c runtime/thresholds.h \
 	runtime/user.c runtime/user.h \
 	runtime/value.c \
+	runtime/webui.c runtime/webui.h runtime/webui_api.c runtime/webui_int.h \
 	stdlib/builtins.c stdlib/bi.h \
 	stdlib/strings.c stdlib/crypto.c stdlib/logic.c \
 	stdlib/jsonpath.c stdlib/jsonpath.h
-libcrowd_a_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(OPENSSL_CFLAGS) $(ZLIB_CFLAGS) $(CJSON_CFLAGS)
+libcrowd_a_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(OPENSSL_CFLAGS) $(ZLIB_CFLAGS) $(CJSON_CFLAGS) \
+	$(MHD_CFLAGS)
+
+# The web UI's page (runtime/webui/) is embedded in libcrowd as C arrays,
+# generated at build time with od and sed (runtime/webui/embed.sh).
+CROWD_WEB_ASSETS = runtime/webui/index.html runtime/webui/app.js runtime/webui/style.css
+nodist_libcrowd_a_SOURCES = runtime/webui_assets.c
+CLEANFILES += runtime/webui_assets.c
+EXTRA_DIST += $(CROWD_WEB_ASSETS) runtime/webui/embed.sh
+runtime/webui_assets.c: $(CROWD_WEB_ASSETS) runtime/webui/embed.sh
+	$(AM_V_GEN)$(MKDIR_P) runtime && \
+	$(SHELL) $(srcdir)/runtime/webui/embed.sh $(srcdir)/runtime/webui > $@.tmp && mv $@.tmp $@
 
 # What an executable links besides libcrowd.a: libev and http-parser
 # statically, libcurl's stack, OpenSSL, zlib and cJSON dynamically (Debian
-# ships no usable static libcurl stack, and no static cJSON).
-CROWD_EXE_LIBS = -Wl,-Bstatic -lev -lhttp_parser -Wl,-Bdynamic $(CURL_LIBS) $(OPENSSL_LIBS) $(ZLIB_LIBS) $(CJSON_LIBS) -lm
+# ships no usable static libcurl stack, and no static cJSON); libmicrohttpd
+# (the web UI) statically, its TLS library GnuTLS dynamically.
+CROWD_EXE_LIBS = -Wl,-Bstatic -lev -lhttp_parser -lmicrohttpd -Wl,-Bdynamic -lgnutls -lpthread $(CURL_LIBS) $(OPENSSL_LIBS) $(ZLIB_LIBS) $(CJSON_LIBS) -lm

@@ -10,11 +10,14 @@
 
 #include "feeder.h"
 #include "inspect.h"
+#include "junit.h"
 #include "log.h"
+#include "conf.h"
 #include "options.h"
 #include "reports.h"
 #include "rlimits.h"
 #include "runner.h"
+#include "webui.h"
 
 static int host_ok(const char *h)
 {
@@ -88,6 +91,8 @@ static int check_classes(const crowd_scenario_desc *sc, const crowd_options *opt
   return rc;
 }
 
+static int main_run(const crowd_scenario_desc *sc, const crowd_options *all, int argc, char **argv);
+
 int crowd_main(const crowd_scenario_desc *sc, int argc, char **argv)
 {
   if (sc == NULL || sc->abi != CROWD_ABI_VERSION) {
@@ -95,10 +100,19 @@ int crowd_main(const crowd_scenario_desc *sc, int argc, char **argv)
             sc ? sc->abi : -1, CROWD_ABI_VERSION);
     return 1;
   }
-  crowd_options opt;
-  int rc = crowd_opt_parse(&opt, argc, argv, stderr);
-  if (rc != 0)
-    return rc;
+  crowd_options all;
+  /* scenario < config files < environment < command line (conf.h) */
+  int rc = crowd_config_load(&all, sc, argc, argv, stderr);
+  if (rc == 0)
+    rc = main_run(sc, &all, argc, argv);
+  crowd_opt_free(&all);
+  return rc;
+}
+
+static int main_run(const crowd_scenario_desc *sc, const crowd_options *all, int argc, char **argv)
+{
+  crowd_options opt = *all;
+  int rc;
   if (opt.help) {
     print_help(sc, prog_name(argc, argv));
     return 0;
@@ -122,19 +136,25 @@ int crowd_main(const crowd_scenario_desc *sc, int argc, char **argv)
   rc = check_classes(sc, &opt, prog_name(argc, argv));
   if (rc != 0)
     return rc - 1;
+  if (opt.autoquit != -1 && !opt.autostart) {
+    fprintf(stderr, "--autoquit is only meaningful in combination with --autostart\n");
+    return 1;
+  }
+  /* the web UI's start form can give the host */
+  bool web_host_later = !opt.headless && !opt.autostart && opt.single_user == NULL;
   const char *host = opt.host && opt.host[0] ? opt.host : sc->host;
-  if (host == NULL || host[0] == '\0') {
+  if (web_host_later && (host == NULL || host[0] == '\0')) {
+    host = NULL;
+  } else if (host == NULL || host[0] == '\0') {
     fprintf(stderr, "usage: %s [options]\ncrowd: error: no host to load test: give -H/--host URL "
             "(e.g. -H http://127.0.0.1:8080) or :host in the scenario\n", prog_name(argc, argv));
     return CROWD_OPT_USAGE;
   }
-  if (!host_ok(host)) {
+  if (host && !host_ok(host)) {
     fprintf(stderr, "usage: %s [options]\ncrowd: error: argument -H/--host: invalid URL '%s': "
             "expected http://HOST[:PORT] or https://HOST[:PORT]\n", prog_name(argc, argv), host);
     return CROWD_OPT_USAGE;
   }
-  if (!opt.headless)
-    crowd_log(CROWD_LOG_WARNING, "crowd.main", "the web UI is not available yet; running headless");
 
   /* Report files (--csv, --html, --json-file, --report-json): writable,
    * before any load is sent. */
@@ -144,11 +164,18 @@ int crowd_main(const crowd_scenario_desc *sc, int argc, char **argv)
     crowd_log(CROWD_LOG_WARNING, "crowd.main", "could not ignore SIGPIPE");
   /* Open files (raised to the hard limit) and ports for -u users, before
    * any load is sent. */
-  if (crowd_limits_check(opt.users, host, stderr) != 0)
-    return CROWD_OPT_USAGE;
+  if (host && crowd_limits_check(opt.users, host, stderr) != 0)
+    return CROWD_EXIT_NO_START;
   /* Feeders' files: read and checked (columns) before any load. */
   if (crowd_feeders_load(sc, opt.feeders, opt.nfeeders, stderr) != 0)
+    return CROWD_EXIT_NO_START;
+  /* Report files that cannot be written: said now, before any load. */
+  char jerr[512];
+  if (opt.junit && crowd_junit_check(opt.junit, jerr, sizeof jerr) != 0) {
+    fprintf(stderr, "usage: %s [options]\ncrowd: error: argument --junit: %s\n", prog_name(argc, argv), jerr);
     return CROWD_OPT_USAGE;
+  }
+  crowd_runner_web = &crowd_web_ops;
   rc = crowd_runner_run(sc, &opt, host);
   crowd_feeders_free();
   return rc;

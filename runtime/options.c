@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 
@@ -23,6 +24,7 @@ typedef enum opt_kind {
   OPT_LEVEL,  /* log level name -> long */
   OPT_WORDS,  /* the words up to the next option -> const char *[CROWD_OPT_MAX_TAGS] */
   OPT_APPEND, /* repeatable: each value -> feeders[nfeeders++] */
+  OPT_PERCENTILES /* "50,90,99.9" -> percentiles[] as fractions */
 } opt_kind;
 
 typedef struct opt_def {
@@ -72,6 +74,16 @@ static const opt_def opt_table[] = {
   { 0, "json-file", "NAME", OPT_STRING, F(json_file), "Write the final stats as JSON to NAME.json" },
   { 0, "report-json", "FILE", OPT_STRING, F(report_json),
     "Write crowd's full JSON report (percentiles, histograms, history, errors) to FILE" },
+  { 0, "junit", "FILE", OPT_STRING, F(junit),
+    "Write a JUnit XML report to FILE: a test case per threshold and per request entry" },
+  { 0, "percentiles", "LIST", OPT_PERCENTILES, F(percentiles),
+    "Percentiles of the console's percentile table, e.g. 50,90,99,99.9 (default Locust's)" },
+  { 0, "print-stats", NULL, OPT_FLAG, F(print_stats),
+    "Print the stats table every 2 seconds (the default; --only-summary turns it off)" },
+  { 0, "reset-stats", NULL, OPT_FLAG, F(reset_stats),
+    "Reset the statistics once every user is spawned (after the ramp-up)" },
+  { 0, "timings", NULL, OPT_FLAG, F(timings),
+    "Print the timing breakdown (DNS, connect, TLS, first byte) at the end" },
   { 'l', "list", NULL, OPT_FLAG, F(list), "Show the list of user classes and exit" },
   { 0, "show-task-ratio", NULL, OPT_FLAG, F(show_task_ratio),
     "Print the table of the user classes' task execution ratio and exit (give -u with fixed counts)" },
@@ -79,6 +91,27 @@ static const opt_def opt_table[] = {
     "Print the user classes' task execution ratio as JSON and exit" },
   { 0, "single-user", "NAME", OPT_STRING, F(single_user),
     "Run one user of class NAME and print each of its requests on stdout" },
+  { 0, "autostart", NULL, OPT_FLAG, F(autostart),
+    "Start the test at once (as --headless) but keep the web UI up" },
+  { 0, "autoquit", "SECONDS", OPT_INT, F(autoquit),
+    "With --autostart: quit this many seconds after the test ends (default: keep running)" },
+  { 0, "web-host", "HOST", OPT_STRING, F(web_host),
+    "Address the web UI listens on (default 127.0.0.1; \"\" or * for every interface)" },
+  { 'P', "web-port", "PORT", OPT_COUNT, F(web_port), "Port of the web UI (default 8089)" },
+  { 0, "web-auth", "USER:PASSWORD", OPT_STRING, F(web_auth),
+    "Require HTTP Basic authentication on every web UI route" },
+  { 0, "web-base-path", "PATH", OPT_STRING, F(web_base_path),
+    "Serve the web UI under this path, e.g. /crowd, behind a reverse proxy" },
+  { 0, "tls-cert", "FILE", OPT_STRING, F(tls_cert), "Certificate (PEM) to serve the web UI over HTTPS" },
+  { 0, "tls-key", "FILE", OPT_STRING, F(tls_key), "Private key (PEM) to serve the web UI over HTTPS" },
+  { 0, "class-picker", NULL, OPT_FLAG, F(class_picker),
+    "Let the web UI's start form choose the user classes" },
+  { 'n', "iterations", "N", OPT_COUNT, F(iterations),
+    "Stop after N task iterations in total, over all users (0: no limit)" },
+  { 0, "config", "FILE", OPT_STRING, F(config),
+    "Read options from FILE (key = value lines), after ~/.crowd.conf and ./crowd.conf" },
+  { 0, "exit-code-on-interrupt", "CODE", OPT_INT, F(exit_code_on_interrupt),
+    "Exit code of a run stopped by SIGINT or SIGTERM (default: as if it had ended)" },
   { 'V', "version", NULL, OPT_FLAG, F(version), "Show the version and exit" },
 };
 
@@ -94,6 +127,11 @@ void crowd_opt_defaults(crowd_options *o)
   o->host = NULL;
   o->exit_code_on_error = 1;
   o->loglevel = CROWD_LOG_INFO;
+  o->autoquit = -1;
+  o->web_host = "127.0.0.1";
+  o->web_port = 8089;
+  o->web_base_path = "";
+  o->exit_code_on_interrupt = -1;
 }
 
 /* ---- time spans ---------------------------------------------------- */
@@ -202,26 +240,41 @@ const char *crowd_opt_suggest(const char *arg)
 
 /* ---- parsing ----------------------------------------------------------- */
 
-static void opt_label(const opt_def *d, char *buf, size_t size)
+/* Where a value comes from: the command line (place NULL: errors in
+ * argparse's layout, with the usage line), or a config file line, an
+ * environment variable, the scenario's (options ...) (place names it). */
+typedef struct opt_src {
+  FILE *err;
+  const char *prog;
+  const char *place;
+} opt_src;
+
+/* How errors name the option: "argument -u/--users" on the command line
+ * (as argparse), "option 'users'" elsewhere. */
+static void opt_label(const opt_def *d, const opt_src *src, char *buf, size_t size)
 {
-  if (d->shortname)
-    snprintf(buf, size, "-%c/--%s", d->shortname, d->longname);
+  if (src->place)
+    snprintf(buf, size, "option '%s'", d->longname);
+  else if (d->shortname)
+    snprintf(buf, size, "argument -%c/--%s", d->shortname, d->longname);
   else
-    snprintf(buf, size, "--%s", d->longname);
+    snprintf(buf, size, "argument --%s", d->longname);
 }
 
-static int opt_error(FILE *err, const char *prog, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static int opt_error(const opt_src *src, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
-static int opt_error(FILE *err, const char *prog, const char *fmt, ...)
+static int opt_error(const opt_src *src, const char *fmt, ...)
 {
   va_list ap;
-  fprintf(err, "usage: %s [options]\n", prog);
-  fprintf(err, "crowd: error: ");
+  if (src->place)
+    fprintf(src->err, "crowd: error: %s: ", src->place);
+  else
+    fprintf(src->err, "usage: %s [options]\ncrowd: error: ", src->prog);
   va_start(ap, fmt);
-  vfprintf(err, fmt, ap);
+  vfprintf(src->err, fmt, ap);
   va_end(ap);
-  fprintf(err, "\n");
+  fprintf(src->err, "\n");
   return CROWD_OPT_USAGE;
 }
 
@@ -236,31 +289,74 @@ static int parse_long(const char *s, long *out)
   return 0;
 }
 
+/* true/false as config files and environment variables write them: 1 or
+ * 0, -1 for anything else. */
+static int parse_bool(const char *s)
+{
+  static const char *const yes[] = { "true", "yes", "on", "1" }, *const no[] = { "false", "no", "off", "0" };
+  for (size_t i = 0; i < 4; i++) {
+    if (strcasecmp(s, yes[i]) == 0)
+      return 1;
+    if (strcasecmp(s, no[i]) == 0)
+      return 0;
+  }
+  return -1;
+}
+
 /* The count of an OPT_WORDS option's words. */
 static int *words_count(crowd_options *o, const opt_def *d)
 {
   return d->offset == F(tags) ? &o->ntags : &o->nexclude_tags;
 }
 
-/* Store value v for option d; on a bad value, print the error. */
-static int opt_store(const opt_def *d, crowd_options *o, const char *v, FILE *err, const char *prog)
+/* --percentiles 50,90,99.9: each in (0, 100], increasing. */
+static int parse_percentiles(crowd_options *o, const char *v, const opt_src *src,
+                             const char *label)
 {
-  char label[64];
-  opt_label(d, label, sizeof label);
+  const char *p = v;
+  o->npercentiles = 0;
+  for (;;) {
+    char *end;
+    errno = 0;
+    double x = strtod(p, &end);
+    if (end == p || errno != 0 || !isfinite(x) || !(x > 0) || x > 100 || (*end != ',' && *end != '\0'))
+      return opt_error(src, "%s: invalid value '%s': expected percentiles in (0, 100] "
+                       "separated by commas, e.g. 50,90,99,99.9", label, v);
+    if (o->npercentiles >= CROWD_OPT_MAX_PERCENTILES)
+      return opt_error(src, "%s: more than %d percentiles", label, CROWD_OPT_MAX_PERCENTILES);
+    if (o->npercentiles > 0 && x / 100.0 <= o->percentiles[o->npercentiles - 1])
+      return opt_error(src, "%s: invalid value '%s': percentiles must increase", label, v);
+    o->percentiles[o->npercentiles++] = x / 100.0;
+    if (*end == '\0')
+      return 0;
+    p = end + 1;
+  }
+}
+
+/* Store value v for option d; on a bad value, print the error. */
+static int opt_store(const opt_def *d, crowd_options *o, const char *v, const opt_src *src)
+{
+  char label[80];
+  opt_label(d, src, label, sizeof label);
   char *field = (char *)o + d->offset;
   long n;
   switch (d->kind) {
-  case OPT_FLAG:
-    *(bool *)field = true;
+  case OPT_FLAG: /* the command line gives no value; the other sources do */
+    if (v == NULL)
+      *(bool *)field = true;
+    else if ((n = parse_bool(v)) < 0)
+      return opt_error(src, "%s: invalid value '%s': expected true or false", label, v);
+    else
+      *(bool *)field = n == 1;
     return 0;
   case OPT_COUNT:
     if (parse_long(v, &n) != 0 || n < 0)
-      return opt_error(err, prog, "argument %s: invalid value '%s': expected a non-negative integer", label, v);
+      return opt_error(src, "%s: invalid value '%s': expected a non-negative integer", label, v);
     *(long *)field = n;
     return 0;
   case OPT_INT:
     if (parse_long(v, &n) != 0)
-      return opt_error(err, prog, "argument %s: invalid value '%s': expected an integer", label, v);
+      return opt_error(src, "%s: invalid value '%s': expected an integer", label, v);
     *(long *)field = n;
     return 0;
   case OPT_RATE: {
@@ -268,13 +364,13 @@ static int opt_store(const opt_def *d, crowd_options *o, const char *v, FILE *er
     errno = 0;
     double r = strtod(v, &end);
     if (errno != 0 || end == v || *end != '\0' || !isfinite(r) || !(r > 0))
-      return opt_error(err, prog, "argument %s: invalid value '%s': expected a number greater than 0", label, v);
+      return opt_error(src, "%s: invalid value '%s': expected a number greater than 0", label, v);
     *(double *)field = r;
     return 0;
   }
   case OPT_SPAN:
     if (crowd_opt_timespan(v, &n) != 0)
-      return opt_error(err, prog, "argument %s: invalid time span '%s' (examples: 20s, 3m, 1h30m)", label, v);
+      return opt_error(src, "%s: invalid time span '%s' (examples: 20s, 3m, 1h30m)", label, v);
     *(long *)field = n;
     return 0;
   case OPT_STRING:
@@ -283,22 +379,24 @@ static int opt_store(const opt_def *d, crowd_options *o, const char *v, FILE *er
   case OPT_WORDS: {
     int *count = words_count(o, d);
     if (*count >= CROWD_OPT_MAX_TAGS)
-      return opt_error(err, prog, "argument %s: more than %d tags", label, CROWD_OPT_MAX_TAGS);
+      return opt_error(src, "%s: more than %d tags", label, CROWD_OPT_MAX_TAGS);
     ((const char **)field)[(*count)++] = v;
     return 0;
   }
   case OPT_APPEND:
     if (o->nfeeders >= CROWD_OPT_MAX_FEEDERS)
-      return opt_error(err, prog, "argument %s: given more than %d times", label, CROWD_OPT_MAX_FEEDERS);
+      return opt_error(src, "%s: given more than %d times", label, CROWD_OPT_MAX_FEEDERS);
     if (strchr(v, '=') == NULL || v[0] == '=' || strchr(v, '=')[1] == '\0')
-      return opt_error(err, prog, "argument %s: invalid value '%s': expected NAME=PATH", label, v);
+      return opt_error(src, "%s: invalid value '%s': expected NAME=PATH", label, v);
     o->feeders[o->nfeeders++] = v;
     return 0;
+  case OPT_PERCENTILES:
+    return parse_percentiles(o, v, src, label);
   case OPT_LEVEL:
     n = crowd_log_parse_level(v);
     if (n < 0)
-      return opt_error(err, prog,
-                       "argument %s: invalid choice '%s' (choose from DEBUG, INFO, WARNING, ERROR, CRITICAL)",
+      return opt_error(src,
+                       "%s: invalid choice '%s' (choose from DEBUG, INFO, WARNING, ERROR, CRITICAL)",
                        label, v);
     *(long *)field = n;
     return 0;
@@ -322,25 +420,31 @@ static const opt_def *find_short(char c)
   return NULL;
 }
 
-static int unrecognized(FILE *err, const char *prog, const char *arg)
+static int unrecognized(const opt_src *src, const char *arg)
 {
   const char *s = arg[0] == '-' ? crowd_opt_suggest(arg) : NULL;
   if (s)
-    return opt_error(err, prog, "unrecognized argument '%s'; did you mean '%s'?", arg, s);
-  return opt_error(err, prog, "unrecognized argument '%s'", arg);
+    return opt_error(src, "unrecognized argument '%s'; did you mean '%s'?", arg, s);
+  return opt_error(src, "unrecognized argument '%s'", arg);
 }
 
 int crowd_opt_parse(crowd_options *o, int argc, char **argv, FILE *err)
 {
+  crowd_opt_defaults(o);
+  return crowd_opt_parse_args(o, argc, argv, err);
+}
+
+int crowd_opt_parse_args(crowd_options *o, int argc, char **argv, FILE *err)
+{
   const char *prog = argc > 0 && argv[0] ? strrchr(argv[0], '/') : NULL;
   prog = prog ? prog + 1 : (argc > 0 && argv[0] ? argv[0] : "crowd");
-  crowd_opt_defaults(o);
+  opt_src src_ = { .err = err, .prog = prog, .place = NULL }, *src = &src_;
 
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
     const opt_def *d = NULL;
     const char *value = NULL; /* attached value: --x=v or -xv */
-    char label[64];
+    char label[80];
 
     if (strncmp(arg, "--", 2) == 0 && arg[2] != '\0') {
       const char *name = arg + 2;
@@ -354,35 +458,144 @@ int crowd_opt_parse(crowd_options *o, int argc, char **argv, FILE *err)
         value = arg + 2;
     }
     if (d == NULL)
-      return unrecognized(err, prog, arg);
+      return unrecognized(src, arg);
 
-    opt_label(d, label, sizeof label);
+    opt_label(d, src, label, sizeof label);
     if (d->offset == F(users))
       o->users_set = true;
     if (d->kind == OPT_WORDS) {
       /* as argparse's nargs='*': the last use counts, with the words that
        * follow it up to the next option */
       *words_count(o, d) = 0;
-      int rc = value ? opt_store(d, o, value, err, prog) : 0;
+      int rc = value ? opt_store(d, o, value, src) : 0;
       while (rc == 0 && i + 1 < argc && !(argv[i + 1][0] == '-' && argv[i + 1][1] != '\0'))
-        rc = opt_store(d, o, argv[++i], err, prog);
+        rc = opt_store(d, o, argv[++i], src);
       if (rc != 0)
         return rc;
       continue;
     }
     if (d->kind == OPT_FLAG) {
       if (value)
-        return opt_error(err, prog, "argument %s: ignored explicit argument '%s'", label, value);
+        return opt_error(src, "%s: ignored explicit argument '%s'", label, value);
     } else if (value == NULL) {
       if (i + 1 >= argc)
-        return opt_error(err, prog, "argument %s: expected one argument", label);
+        return opt_error(src, "%s: expected one argument", label);
       value = argv[++i];
     }
-    int rc = opt_store(d, o, value, err, prog);
+    int rc = opt_store(d, o, value, src);
     if (rc != 0)
       return rc;
   }
   return 0;
+}
+
+/* ---- the other sources: config files, environment, scenario ---------------- */
+
+/* A copy of s[0..len) that lives as long as o (crowd_opt_free). */
+static char *opt_keep(crowd_options *o, const char *s, size_t len)
+{
+  struct crowd_opt_string *k = malloc(sizeof *k + len + 1);
+  if (k == NULL)
+    return NULL;
+  memcpy(k->text, s, len);
+  k->text[len] = '\0';
+  k->next = o->strings;
+  o->strings = k;
+  return k->text;
+}
+
+void crowd_opt_free(crowd_options *o)
+{
+  while (o->strings) {
+    struct crowd_opt_string *k = o->strings;
+    o->strings = k->next;
+    free(k);
+  }
+}
+
+/* A list value of a config source, as configargparse writes them: "[a, b]"
+ * (items separated by commas or spaces, optionally quoted), or one word. */
+static int opt_store_list(const opt_def *d, crowd_options *o, const char *v, const opt_src *src)
+{
+  size_t len = strlen(v);
+  if (len < 2 || v[0] != '[' || v[len - 1] != ']') {
+    const char *copy = opt_keep(o, v, len);
+    return copy ? opt_store(d, o, copy, src) : opt_error(src, "out of memory");
+  }
+  const char *p = v + 1, *end = v + len - 1;
+  while (p < end) {
+    while (p < end && (*p == ',' || *p == ' ' || *p == '\t'))
+      p++;
+    if (p == end)
+      break;
+    char q = *p == '"' || *p == '\'' ? *p : 0;
+    const char *b = q ? ++p : p;
+    while (p < end && (q ? *p != q : *p != ',' && *p != ' ' && *p != '\t'))
+      p++;
+    const char *item = opt_keep(o, b, (size_t)(p - b));
+    if (item == NULL)
+      return opt_error(src, "out of memory");
+    int rc = opt_store(d, o, item, src);
+    if (rc != 0)
+      return rc;
+    if (q && p < end)
+      p++;
+  }
+  return 0;
+}
+
+const char *crowd_opt_suggest_name(const char *name)
+{
+  const char *s = crowd_opt_suggest(name);
+  return s ? s + 2 : NULL;
+}
+
+int crowd_opt_set(crowd_options *o, const char *key, const char *value, const char *place, FILE *err)
+{
+  opt_src src = { .err = err, .prog = "crowd", .place = place };
+  const opt_def *d = key[0] != '\0' && key[1] == '\0' ? find_short(key[0]) : find_long(key, strlen(key));
+  if (d == NULL) {
+    const char *s = crowd_opt_suggest_name(key);
+    if (s)
+      return opt_error(&src, "unknown option '%s'; did you mean '%s'?", key, s);
+    return opt_error(&src, "unknown option '%s'", key);
+  }
+  if (d->offset == F(users))
+    o->users_set = true;
+  if (d->kind == OPT_WORDS || d->kind == OPT_APPEND) { /* the whole list replaces the last one */
+    if (d->kind == OPT_WORDS)
+      *words_count(o, d) = 0;
+    else
+      o->nfeeders = 0;
+    return opt_store_list(d, o, value, &src);
+  }
+  if (d->kind == OPT_STRING) {
+    const char *copy = opt_keep(o, value, strlen(value));
+    return copy ? opt_store(d, o, copy, &src) : opt_error(&src, "out of memory");
+  }
+  return opt_store(d, o, value, &src);
+}
+
+const char *crowd_opt_type(const char *key)
+{
+  static const char *const names[] = {
+    [OPT_FLAG] = "flag", [OPT_COUNT] = "count", [OPT_RATE] = "rate", [OPT_SPAN] = "span",
+    [OPT_STRING] = "string", [OPT_INT] = "int", [OPT_LEVEL] = "level", [OPT_WORDS] = "list",
+    [OPT_APPEND] = "list", [OPT_PERCENTILES] = "string",
+  };
+  const opt_def *d = key[0] != '\0' && key[1] == '\0' ? find_short(key[0]) : find_long(key, strlen(key));
+  return d ? names[d->kind] : NULL;
+}
+
+const char *crowd_opt_name(size_t i, char *shortname, bool *is_flag)
+{
+  if (i >= OPT_COUNT_DEFS)
+    return NULL;
+  if (shortname)
+    *shortname = opt_table[i].shortname;
+  if (is_flag)
+    *is_flag = opt_table[i].kind == OPT_FLAG;
+  return opt_table[i].longname;
 }
 
 void crowd_opt_print_help(FILE *out, const char *prog)

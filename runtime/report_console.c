@@ -5,6 +5,7 @@
 #include "stats.h"
 
 #include "histogram.h"
+#include "measure.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -13,10 +14,10 @@
 #define TYPE_WIDTH 8
 #define ERROR_WIDTH 100
 
-static const double percentiles[] = { 0.5, 0.66, 0.75, 0.8, 0.9, 0.95, 0.98, 0.99, 0.999, 0.9999, 1.0 };
-static const char *const percentile_labels[] = { "50%", "66%", "75%", "80%", "90%", "95%",
-                                                 "98%", "99%", "99.9%", "99.99%", "100%" };
-#define N_PERCENTILES (sizeof percentiles / sizeof percentiles[0])
+const double crowd_stats_default_percentiles[] = { 0.5, 0.66, 0.75, 0.8, 0.9, 0.95,
+                                                   0.98, 0.99, 0.999, 0.9999, 1.0 };
+#define N_PERCENTILES (sizeof crowd_stats_default_percentiles / sizeof crowd_stats_default_percentiles[0])
+const size_t crowd_stats_n_default_percentiles = N_PERCENTILES;
 
 /* Python pads "%-Ns" by code points, so count UTF-8 lead bytes only. */
 static size_t utf8_len(const char *s)
@@ -113,53 +114,137 @@ void crowd_stats_print_table(const crowd_stats *st, FILE *out, bool current, dou
     fputc('\n', out);
 }
 
-static void percentile_separator(FILE *out, int width)
+static void percentile_separator(FILE *out, int width, size_t n)
 {
     put_dashes(out, TYPE_WIDTH);
     fputc('|', out);
     put_dashes(out, width);
     fputs("|--------", out);
-    for (size_t i = 0; i < N_PERCENTILES; i++)
-        fputs(i + 1 < N_PERCENTILES ? "|------" : "|------\n", out);
+    for (size_t i = 0; i < n; i++)
+        fputs(i + 1 < n ? "|------" : "|------\n", out);
 }
 
-static void percentile_row(FILE *out, const crowd_stats_entry *e, int width)
+static void percentile_row(FILE *out, const crowd_stats_entry *e, const crowd_hist *h, int width,
+                           const double *pcts, size_t n)
 {
-    const crowd_hist *h = crowd_stats_entry_hist(e);
     char buf[32];
 
     put_left(out, crowd_stats_entry_method(e), TYPE_WIDTH);
     fputc(' ', out);
     put_left(out, crowd_stats_entry_name(e), width);
-    for (size_t i = 0; i < N_PERCENTILES; i++)
-        fprintf(out, i == 0 ? " %8s" : " %6s", fmt_ms(buf, crowd_hist_percentile(h, percentiles[i])));
-    fprintf(out, " %6" PRIu64 "\n", crowd_stats_entry_num_requests(e));
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, i == 0 ? " %8s" : " %6s", fmt_ms(buf, crowd_hist_percentile(h, pcts[i])));
+    fprintf(out, " %6" PRIu64 "\n", crowd_hist_count(h));
+}
+
+static const crowd_hist *service_hist(const crowd_stats_entry *e)
+{
+    return crowd_stats_entry_hist(e);
+}
+
+/* A row per entry with a histogram (hist_of non-NULL and not empty). */
+void crowd_stats_print_percentiles_of(const crowd_stats *st, FILE *out, const char *title,
+                                      const double *pcts, size_t n,
+                                      const crowd_hist *(*hist_of)(const crowd_stats_entry *))
+{
+    int width = crowd_stats_name_width(st);
+    char label[32];
+
+    fprintf(out, "%s\n", title);
+    put_left(out, "Type", TYPE_WIDTH);
+    fputc(' ', out);
+    put_left(out, "Name", width);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(label, sizeof label, "%.6g%%", pcts[i] * 100.0);
+        fprintf(out, i == 0 ? " %8s" : " %6s", label);
+    }
+    fprintf(out, " %6s\n", "# reqs");
+    percentile_separator(out, width, n);
+
+    size_t count;
+    const crowd_stats_entry **sorted = crowd_stats_sorted_entries(st, &count);
+    for (size_t i = 0; i < count; i++) {
+        const crowd_hist *h = hist_of(sorted[i]);
+        if (h && crowd_hist_count(h) > 0)
+            percentile_row(out, sorted[i], h, width, pcts, n);
+    }
+    free(sorted);
+
+    percentile_separator(out, width, n);
+    const crowd_stats_entry *total = crowd_stats_total(st);
+    const crowd_hist *h = hist_of(total);
+    if (h && crowd_hist_count(h) > 0)
+        percentile_row(out, total, h, width, pcts, n);
+    fputc('\n', out);
 }
 
 void crowd_stats_print_percentiles(const crowd_stats *st, FILE *out)
 {
-    int width = crowd_stats_name_width(st);
+    crowd_stats_print_percentiles_of(st, out, "Response time percentiles (approximated)",
+                                     crowd_stats_default_percentiles, N_PERCENTILES, service_hist);
+}
 
-    fputs("Response time percentiles (approximated)\n", out);
+/* ---- crowd's own end-summary tables (measure.h) ---- */
+
+void crowd_measure_print_corrected(const crowd_stats *st, FILE *out, const double *pcts, size_t n)
+{
+    if (crowd_measure_paced_starts(st) == 0 && !crowd_measure_corrected_hist(crowd_stats_total(st)))
+        return;
+    if (crowd_measure_corrected_hist(crowd_stats_total(st)))
+        crowd_stats_print_percentiles_of(st, out,
+                                         "Corrected response time percentiles (from the intended start of paced tasks)",
+                                         pcts, n, crowd_measure_corrected_hist);
+    char lag[32];
+    uint64_t paced = crowd_measure_paced_starts(st), late = crowd_measure_late_starts(st);
+    fprintf(out, "Schedule: %" PRIu64 " paced task starts, %" PRIu64
+                 " fell behind (started more than %u ms late), max lag %s ms\n",
+            paced, late, CROWD_MEASURE_LATE_US / 1000u,
+            fmt_ms(lag, (double)crowd_measure_max_lag_us(st)));
+    fputc('\n', out);
+}
+
+void crowd_measure_print_cpu(const crowd_stats *st, FILE *out)
+{
+    if (!crowd_measure_cpu_warning(st))
+        return;
+    fprintf(out, "CPU: the generator's CPU usage went above %.0f%% (max %.0f%%): "
+                 "response times may include time the generator kept requests waiting\n\n",
+            CROWD_MEASURE_CPU_WARN, crowd_measure_cpu_max(st));
+}
+
+static void timing_row(FILE *out, const crowd_stats_entry *e, int width)
+{
+    char a[32], m[32];
+    char cell[80];
+    put_left(out, crowd_stats_entry_method(e), TYPE_WIDTH);
+    fputc(' ', out);
+    put_left(out, crowd_stats_entry_name(e), width);
+    for (int p = 0; p < CROWD_PHASE_COUNT; p++) {
+        snprintf(cell, sizeof cell, "%s/%s", fmt_ms(a, crowd_measure_phase_avg(e, (crowd_phase)p)),
+                 fmt_ms(m, (double)crowd_measure_phase_max(e, (crowd_phase)p)));
+        fprintf(out, " %15s", cell);
+    }
+    const crowd_hist *h = crowd_stats_entry_hist(e);
+    snprintf(cell, sizeof cell, "%s/%s", fmt_ms(a, crowd_hist_mean(h)), fmt_ms(m, (double)crowd_hist_max(h)));
+    fprintf(out, " %15s %7" PRIu64 "\n", cell, crowd_measure_timed(e));
+}
+
+void crowd_measure_print_timings(const crowd_stats *st, FILE *out)
+{
+    int width = crowd_stats_name_width(st);
+    fputs("Timing breakdown (avg/max ms; DNS, connect and TLS are 0 on a kept-alive connection)\n", out);
     put_left(out, "Type", TYPE_WIDTH);
     fputc(' ', out);
     put_left(out, "Name", width);
-    for (size_t i = 0; i < N_PERCENTILES; i++)
-        fprintf(out, i == 0 ? " %8s" : " %6s", percentile_labels[i]);
-    fprintf(out, " %6s\n", "# reqs");
-    percentile_separator(out, width);
-
-    size_t n;
-    const crowd_stats_entry **sorted = crowd_stats_sorted_entries(st, &n);
-    for (size_t i = 0; i < n; i++)
-        if (crowd_hist_count(crowd_stats_entry_hist(sorted[i])) > 0)
-            percentile_row(out, sorted[i], width);
+    fprintf(out, " %15s %15s %15s %15s %15s %7s\n", "DNS", "Connect", "TLS", "TTFB", "Total", "# timed");
+    size_t count;
+    const crowd_stats_entry **sorted = crowd_stats_sorted_entries(st, &count);
+    for (size_t i = 0; i < count; i++)
+        if (crowd_measure_timed(sorted[i]) > 0)
+            timing_row(out, sorted[i], width);
     free(sorted);
-
-    percentile_separator(out, width);
-    const crowd_stats_entry *total = crowd_stats_total(st);
-    if (crowd_hist_count(crowd_stats_entry_hist(total)) > 0)
-        percentile_row(out, total, width);
+    if (crowd_measure_timed(crowd_stats_total(st)) > 0)
+        timing_row(out, crowd_stats_total(st), width);
     fputc('\n', out);
 }
 

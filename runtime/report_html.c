@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "measure.h"
 #include "report_fmt.h"
 #include "report_impl.h"
 
@@ -493,6 +494,18 @@ static void meta(crowd_reports *rep, FILE *f)
     meta_item(f, "Failures", a);
     snprintf(a, sizeof a, "%d", rep->exit_code);
     meta_item(f, "Exit code", a);
+    /* the generator itself (measure.h) */
+    if (crowd_measure_paced_starts(rep->st) > 0) {
+        snprintf(a, sizeof a, "%" PRIu64 " of %" PRIu64 " paced tasks started late (max lag %s ms)",
+                 crowd_measure_late_starts(rep->st), crowd_measure_paced_starts(rep->st),
+                 fmt_ms(b, (double)crowd_measure_max_lag_us(rep->st) / 1000.0));
+        meta_item(f, "Schedule", a);
+    }
+    if (crowd_measure_cpu_samples(rep->st) > 0) {
+        snprintf(a, sizeof a, "max %.0f%%%s", crowd_measure_cpu_max(rep->st),
+                 crowd_measure_cpu_warning(rep->st) ? " (above 90%: numbers may be skewed)" : "");
+        meta_item(f, "Generator CPU", a);
+    }
     meta_item(f, "crowd", PACKAGE_VERSION);
     fputs("</section>\n", f);
 }

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "measure.h"
 #include "report_fmt.h"
 #include "report_impl.h"
 
@@ -256,6 +257,51 @@ static void full_histogram(struct jw *w, const crowd_hist *h)
     jw_close(w, ']');
 }
 
+/* The timing breakdown and the corrected latency (measure.h), null when
+ * the entry has none. */
+static void full_measure(struct jw *w, const crowd_stats_entry *e)
+{
+    const crowd_hist *ttfb = crowd_measure_ttfb_hist(e);
+    jw_key(w, "timings_ms");
+    if (crowd_measure_timed(e) == 0) {
+        fputs("null", w->f);
+    } else {
+        jw_open(w, '{');
+        jw_u64(w, "timed_requests", crowd_measure_timed(e));
+        for (int p = 0; p < CROWD_PHASE_COUNT; p++) {
+            jw_key(w, crowd_measure_phase_name((crowd_phase)p));
+            jw_open(w, '{');
+            jw_float(w, "avg", crowd_measure_phase_avg(e, (crowd_phase)p) / 1000.0);
+            jw_float(w, "max", (double)crowd_measure_phase_max(e, (crowd_phase)p) / 1000.0);
+            if (p == CROWD_PHASE_TTFB && ttfb) {
+                jw_key(w, "percentiles");
+                jw_open(w, '{');
+                for (size_t i = 0; i < CROWD_REPORT_NPCT; i++)
+                    jw_float(w, crowd_report_pct_label[i], crowd_hist_percentile(ttfb, crowd_report_pct[i]) / 1000.0);
+                jw_close(w, '}');
+            }
+            jw_close(w, '}');
+        }
+        jw_close(w, '}');
+    }
+    const crowd_hist *c = crowd_measure_corrected_hist(e);
+    jw_key(w, "corrected_response_time_ms");
+    if (c == NULL) {
+        fputs("null", w->f);
+        return;
+    }
+    jw_open(w, '{');
+    jw_u64(w, "count", crowd_hist_count(c));
+    jw_float(w, "avg", crowd_hist_mean(c) / 1000.0);
+    jw_float(w, "max", (double)crowd_hist_max(c) / 1000.0);
+    jw_key(w, "percentiles");
+    jw_open(w, '{');
+    for (size_t i = 0; i < CROWD_REPORT_NPCT; i++)
+        jw_float(w, crowd_report_pct_label[i], crowd_hist_percentile(c, crowd_report_pct[i]) / 1000.0);
+    jw_close(w, '}');
+    jw_close(w, '}');
+}
+
 static void full_entry(crowd_reports *rep, struct jw *w, const crowd_stats_entry *e, size_t idx)
 {
     const crowd_hist *h = crowd_stats_entry_hist(e);
@@ -296,6 +342,7 @@ static void full_entry(crowd_reports *rep, struct jw *w, const crowd_stats_entry
         ms_or_null(w, crowd_report_pct_label[i], have, crowd_hist_percentile(h, crowd_report_pct[i]));
     jw_close(w, '}');
     jw_close(w, '}');
+    full_measure(w, e);
     full_histogram(w, h);
     size_t np;
     const crowd_history_point *pts = crowd_history_points(rep->hist, idx, &np);
@@ -350,6 +397,17 @@ static void full_meta(crowd_reports *rep, struct jw *w)
     jw_float(w, "duration", rep->end_wall - rep->start_wall);
     jw_key(w, "exit_code");
     fprintf(w->f, "%d", rep->exit_code);
+    /* the generator itself: behind its schedule, CPU (measure.h) */
+    jw_key(w, "generator");
+    jw_open(w, '{');
+    jw_u64(w, "paced_task_starts", crowd_measure_paced_starts(rep->st));
+    jw_u64(w, "late_task_starts", crowd_measure_late_starts(rep->st));
+    jw_float(w, "max_schedule_lag_ms", (double)crowd_measure_max_lag_us(rep->st) / 1000.0);
+    jw_u64(w, "cpu_samples", crowd_measure_cpu_samples(rep->st));
+    jw_float(w, "cpu_max_percent", crowd_measure_cpu_max(rep->st));
+    jw_key(w, "cpu_warning");
+    fputs(crowd_measure_cpu_warning(rep->st) ? "true" : "false", w->f);
+    jw_close(w, '}');
 }
 
 static void full_thresholds(crowd_reports *rep, struct jw *w)

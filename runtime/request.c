@@ -207,6 +207,7 @@ void crowd_req_begin(crowd_user *u, const crowd_req_site *site)
   r->status = 0;
   r->response_us = 0;
   r->content_length = 0;
+  r->timing.valid = false;
   r->error[0] = '\0';
   r->user = u;
   u->name_set = false;
@@ -677,10 +678,13 @@ const char *crowd_request_default_error(const crowd_request *req, char *buf, siz
 void crowd_request_record(crowd_request *req, const char *err)
 {
   crowd_user *u = req->user;
-  if (u && u->runner && u->runner->stats)
-    crowd_stats_record(u->runner->stats, crowd_method_name(req->method),
-                       req->name.p ? req->name.p : "", req->response_us,
-                       req->content_length, err, crowd_clock_wall());
+  if (u && u->runner && u->runner->stats) {
+    crowd_sample smp = { .response_us = req->response_us, .content_length = req->content_length,
+                         .error = err, .timing = req->timing };
+    crowd_user_corrected(u, req->response_us, &smp.has_corrected, &smp.corrected_us);
+    crowd_stats_record_sample(u->runner->stats, crowd_method_name(req->method),
+                              req->name.p ? req->name.p : "", &smp, crowd_clock_wall());
+  }
   if (u && u->runner && u->runner->opt->single_user)
     crowd_runner_print_request(u, err);
 }

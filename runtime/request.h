@@ -13,6 +13,8 @@
 
 #include <crowd/crowd.h>
 
+#include "measure.h"
+
 typedef struct crowd_buf {
   char *p;
   size_t len, cap;
@@ -48,6 +50,7 @@ typedef struct crowd_request {
   long status;               /* HTTP status, 0 when none arrived */
   uint64_t response_us;      /* monotonic time from send to the end of the body */
   uint64_t content_length;   /* body bytes received */
+  crowd_timing timing;       /* DNS, connect, TLS, first byte (measure.h), when measured */
   char error[256];           /* empty on success */
 
   /* The response itself, kept only when a check or a save needs it: the

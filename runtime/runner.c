@@ -11,8 +11,10 @@
 #include <string.h>
 
 #include "clock.h"
+#include "arrival.h"
 #include "log.h"
 #include "reports.h"
+#include "thresholds.h"
 
 #define STATS_INTERVAL 2.0 /* seconds between periodic tables, as Locust's */
 /* How long users that were stopped in the middle of a task may take to run
@@ -21,6 +23,9 @@
 
 static void runner_all_stopped(crowd_runner *r);
 static void runner_stop(crowd_runner *r);
+static void runner_retire_last(crowd_runner *r);
+
+const crowd_runner_web_ops *crowd_runner_web = NULL;
 
 /* ---- spawning ------------------------------------------------------------------ */
 
@@ -83,8 +88,10 @@ static int users_grow(crowd_runner *r)
 static void spawn_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
   crowd_runner *r = w->data;
-  double rate = r->opt->spawn_rate;
+  double rate = r->spawn_rate;
   size_t batch = rate >= 2 ? (size_t)floor(rate) : 1;
+  for (size_t k = 0; k < batch && r->nusers > r->target; k++)
+    runner_retire_last(r); /* a ramp-down (web UI) */
   for (size_t k = 0; k < batch && r->nusers < r->target; k++) {
     int c = crowd_dispatch_add(&r->dispatch);
     if (c < 0) { /* only fixed counts, all reached */
@@ -105,10 +112,13 @@ static void spawn_cb(struct ev_loop *loop, ev_timer *w, int revents)
     if (r->phase != CROWD_RUNNER_SPAWNING)
       return; /* stopped meanwhile */
   }
-  if (r->nusers >= r->target) {
+  if (r->nusers == r->target) {
     ev_timer_stop(loop, w);
     r->phase = CROWD_RUNNER_RUNNING;
     log_all_spawned(r);
+    if (r->has_shape)
+      crowd_shape_reached(&r->shape, r->nusers);
+    crowd_runner_measure_spawned(r);
     if (r->running == 0 && r->nusers > 0)
       runner_all_stopped(r);
   }
@@ -121,6 +131,15 @@ static void runner_finish(crowd_runner *r)
   r->phase = CROWD_RUNNER_STOPPED;
   ev_timer_stop(r->loop, &r->stop_timer);
   ev_timer_stop(r->loop, &r->stats_timer); /* no periodic table after the end */
+  if (r->web && !r->quitting) { /* the web UI stays up */
+    crowd_log(CROWD_LOG_INFO, "crowd.runners", "Test stopped");
+    crowd_runner_web->changed(r->web);
+    if (r->opt->autostart && r->opt->autoquit >= 0 && !ev_is_active(&r->quit_timer)) {
+      ev_timer_set(&r->quit_timer, (double)r->opt->autoquit, 0.);
+      ev_timer_start(r->loop, &r->quit_timer);
+    }
+    return;
+  }
   ev_break(r->loop, EVBREAK_ALL);
 }
 
@@ -131,6 +150,9 @@ static void runner_stop_users(crowd_runner *r, bool graceful)
   r->in_stop = true;
   for (size_t i = 0; i < r->nusers; i++)
     crowd_user_stop(r->users[i], graceful);
+  for (size_t i = 0; i < r->nretired; i++)
+    crowd_user_stop(r->retired[i], graceful);
+  crowd_arrival_stop(r->arrival, graceful);
   r->in_stop = false;
   if (!graceful)
     r->stop_forced = true;
@@ -142,6 +164,9 @@ static void runner_kill_users(crowd_runner *r)
   r->in_stop = true;
   for (size_t i = 0; i < r->nusers; i++)
     crowd_user_kill(r->users[i]);
+  for (size_t i = 0; i < r->nretired; i++)
+    crowd_user_kill(r->retired[i]);
+  crowd_arrival_kill(r->arrival);
   r->in_stop = false;
 }
 
@@ -153,20 +178,55 @@ static void runner_all_stopped(crowd_runner *r)
   runner_stop(r);
 }
 
-static void runner_stop(crowd_runner *r)
+/* finish_tasks (-n): users in a task finish it whatever --stop-timeout
+ * says, bounded by it only when it is given. */
+static void runner_stop_as(crowd_runner *r, bool finish_tasks)
 {
   if (r->phase == CROWD_RUNNER_STOPPING || r->phase == CROWD_RUNNER_STOPPED)
     return;
   r->phase = CROWD_RUNNER_STOPPING;
   ev_timer_stop(r->loop, &r->spawn_timer);
   ev_timer_stop(r->loop, &r->runtime_timer);
-  runner_stop_users(r, r->opt->stop_timeout > 0);
+  ev_timer_stop(r->loop, &r->iter_timer);
+  if (r->has_shape)
+    crowd_shape_stop(&r->shape);
+  runner_stop_users(r, finish_tasks || r->opt->stop_timeout > 0);
   if (r->running == 0) {
     runner_finish(r);
     return;
   }
+  if (finish_tasks && r->opt->stop_timeout <= 0)
+    return; /* no bound: the tasks finish (a second signal kills them) */
   ev_timer_set(&r->stop_timer, r->stop_forced ? ON_STOP_GRACE : (double)r->opt->stop_timeout, 0.);
   ev_timer_start(r->loop, &r->stop_timer);
+}
+
+static void runner_stop(crowd_runner *r)
+{
+  runner_stop_as(r, false);
+}
+
+/* -n/--iterations: the last task has started; stop once the started ones
+ * have finished (the users stopped themselves before any new one). */
+static void iterations_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+  crowd_runner *r = w->data;
+  crowd_log(CROWD_LOG_INFO, "crowd.main",
+            "-n/--iterations limit reached (%ld task iterations started), stopping once they finish",
+            r->opt->iterations);
+  runner_stop_as(r, true);
+}
+
+bool crowd_runner_task_begins(crowd_runner *r)
+{
+  long n = r->opt->iterations;
+  if (n <= 0)
+    return true;
+  if (r->iterations >= (uint64_t)n)
+    return false;
+  if (++r->iterations == (uint64_t)n) /* after this call returns: users may be mid-drive */
+    ev_timer_start(r->loop, &r->iter_timer);
+  return true;
 }
 
 /* At --stop-timeout, users still in a task are stopped and run their
@@ -198,7 +258,7 @@ void crowd_runner_user_stopped(crowd_runner *r)
     r->running--;
   if (r->phase == CROWD_RUNNER_STOPPING && !r->in_stop && r->running == 0)
     runner_finish(r);
-  else if (r->phase == CROWD_RUNNER_RUNNING && !r->in_stop && r->running == 0)
+  else if (r->phase == CROWD_RUNNER_RUNNING && !r->in_stop && r->running == 0 && r->nusers > 0)
     runner_all_stopped(r);
 }
 
@@ -237,7 +297,8 @@ void crowd_runner_user_error(crowd_runner *r)
 static void runtime_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
   crowd_runner *r = w->data;
-  crowd_log(CROWD_LOG_INFO, "crowd.main", "--run-time limit reached, shutting down");
+  crowd_log(CROWD_LOG_INFO, "crowd.main", r->web ? "--run-time limit reached, stopping test"
+                                                 : "--run-time limit reached, shutting down");
   runner_stop(r);
 }
 
@@ -246,6 +307,11 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
   crowd_runner *r = w->data;
   r->signals++;
   crowd_log(CROWD_LOG_INFO, "crowd.main", "Got %s signal", w->signum == SIGINT ? "SIGINT" : "SIGTERM");
+  r->quitting = true;
+  if (r->phase == CROWD_RUNNER_READY || r->phase == CROWD_RUNNER_STOPPED) {
+    ev_break(loop, EVBREAK_ALL); /* web UI, no test running */
+    return;
+  }
   if (r->phase == CROWD_RUNNER_STOPPING) { /* a second signal: stop at once */
     runner_kill_users(r);
     runner_finish(r);
@@ -266,6 +332,128 @@ static void stats_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
   crowd_runner *r = w->data;
   crowd_stats_print_table(r->stats, stderr, true, crowd_clock_wall());
+}
+
+/* ---- the web UI's controls ------------------------------------------------------------ */
+
+/* Stop the most recently spawned user (Locust ramps down LIFO); it is
+ * freed at the next start, as it may still be running its on-stop. */
+static void runner_retire_last(crowd_runner *r)
+{
+  int c = crowd_dispatch_remove(&r->dispatch);
+  if (r->nretired == r->retired_cap) {
+    size_t cap = r->retired_cap ? r->retired_cap * 2 : 64;
+    crowd_user **p = realloc(r->retired, cap * sizeof *p);
+    if (p == NULL) { /* keep the user running: the ramp-down ends here */
+      crowd_log(CROWD_LOG_ERROR, "crowd.runners", "out of memory: ramp-down stops at %zu users", r->nusers);
+      r->target = r->nusers;
+      return;
+    }
+    r->retired = p;
+    r->retired_cap = cap;
+  }
+  crowd_user *u = r->users[--r->nusers];
+  r->retired[r->nretired++] = u;
+  if (c >= 0 && r->classes[c].count > 0)
+    r->classes[c].count--;
+  crowd_user_stop(u, r->opt->stop_timeout > 0);
+}
+
+static void runner_free_users(crowd_runner *r)
+{
+  for (size_t i = 0; i < r->nusers; i++)
+    crowd_user_free(r->users[i]);
+  for (size_t i = 0; i < r->nretired; i++)
+    crowd_user_free(r->retired[i]);
+  r->nusers = r->nretired = 0;
+  r->running = 0;
+}
+
+static void quit_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+  crowd_runner *r = w->data;
+  crowd_log(CROWD_LOG_INFO, "crowd.main", "--autoquit time reached, shutting down");
+  r->quitting = true;
+  ev_break(loop, EVBREAK_ALL);
+}
+
+static int runner_classes(crowd_runner *r);
+
+/* A new test from ready or stopped: fresh users, class tables and
+ * dispatcher, the stats zeroed. */
+static int runner_restart(crowd_runner *r)
+{
+  runner_free_users(r);
+  for (int i = 0; i < r->sc->nusers; i++) {
+    crowd_user_class_free(&r->classes[i]);
+    memset(&r->classes[i], 0, sizeof r->classes[i]);
+  }
+  crowd_dispatch_free(&r->dispatch);
+  memset(&r->dispatch, 0, sizeof r->dispatch);
+  if (runner_classes(r) != 0)
+    return -1;
+  /* Reset rather than replaced: reporters borrow the stats.  (Locust's
+   * clear_all drops the rows too; here they stay, at zero.) */
+  crowd_stats_reset(r->stats, crowd_clock_wall());
+  r->user_errors = 0;
+  r->stop_forced = false;
+  return 0;
+}
+
+/* Spawn (or stop) users towards r->target: k users per step, a step every
+ * k/rate seconds, the first at once. */
+static void runner_ramp(crowd_runner *r)
+{
+  double batch = r->spawn_rate >= 2 ? floor(r->spawn_rate) : 1;
+  ev_timer_stop(r->loop, &r->spawn_timer);
+  ev_timer_set(&r->spawn_timer, 0., batch / r->spawn_rate);
+  r->phase = CROWD_RUNNER_SPAWNING;
+  ev_timer_start(r->loop, &r->spawn_timer);
+}
+
+int crowd_runner_swarm(crowd_runner *r, long users, double rate, const char *host, long run_time)
+{
+  if (r->phase == CROWD_RUNNER_STOPPING || users < 0 || !(rate > 0))
+    return -1;
+  bool fresh = r->phase == CROWD_RUNNER_READY || r->phase == CROWD_RUNNER_STOPPED;
+  r->target = (size_t)users;
+  if (fresh && runner_restart(r) != 0) {
+    r->phase = CROWD_RUNNER_STOPPED;
+    return -1;
+  }
+  r->host = host;
+  r->spawn_rate = rate;
+  ev_timer_stop(r->loop, &r->quit_timer);
+  if (run_time > 0 || fresh) {
+    ev_timer_stop(r->loop, &r->runtime_timer);
+    r->run_time = run_time;
+  }
+  if (run_time > 0) {
+    crowd_log(CROWD_LOG_INFO, "crowd.main", "Run time limit set to %ld seconds", run_time);
+    ev_timer_set(&r->runtime_timer, (double)run_time, 0.);
+    ev_timer_start(r->loop, &r->runtime_timer);
+  }
+  crowd_log(CROWD_LOG_INFO, "crowd.runners", "Ramping to %ld users at a rate of %.2f per second", users, rate);
+  runner_ramp(r);
+  return 0;
+}
+
+void crowd_runner_stop_test(crowd_runner *r)
+{
+  if (r->phase == CROWD_RUNNER_SPAWNING || r->phase == CROWD_RUNNER_RUNNING)
+    runner_stop(r);
+}
+
+const char *crowd_runner_state(const crowd_runner *r)
+{
+  switch (r->phase) {
+  case CROWD_RUNNER_SPAWNING: return "spawning";
+  case CROWD_RUNNER_RUNNING: return "running";
+  case CROWD_RUNNER_STOPPING: return "stopping";
+  case CROWD_RUNNER_STOPPED: return "stopped";
+  case CROWD_RUNNER_READY: return "ready";
+  }
+  return "missing";
 }
 
 /* ---- the run ---------------------------------------------------------------------- */
@@ -298,7 +486,9 @@ static int runner_classes(crowd_runner *r)
       break;
     }
     names[i] = d->name;
-    bool runs = r->classes[i].total > 0 && (r->single < 0 || r->single == i);
+    bool runs = r->classes[i].total > 0 && (r->single < 0 || r->single == i) &&
+                (r->class_on == NULL || r->class_on[i]);
+    runs = runs && d->arrival == NULL; /* open-model classes arrive (arrival.h) */
     weights[i] = runs ? (r->single >= 0 ? 1.0 : d->weight) : 0;
     fixed[i] = runs && r->single < 0 && d->fixed_count > 0 ? d->fixed_count : 0;
     fixed_sum += fixed[i];
@@ -355,9 +545,14 @@ static void runner_free(crowd_runner *r)
   ev_signal_stop(r->loop, &r->sigint_watcher);
   ev_signal_stop(r->loop, &r->sigterm_watcher);
   ev_signal_stop(r->loop, &r->winch_watcher);
-  for (size_t i = 0; i < r->nusers; i++)
-    crowd_user_free(r->users[i]);
+  ev_timer_stop(r->loop, &r->quit_timer);
+  crowd_runner_measure_free(r);
+  if (r->web)
+    crowd_runner_web->free(r->web);
+  r->web = NULL;
+  runner_free_users(r);
   free(r->users);
+  free(r->retired);
   for (int k = 0; k < CROWD_CLIENT_COUNT; k++)
     if (r->engines[k])
       r->clients[k]->engine_free(r->engines[k]);
@@ -369,19 +564,77 @@ static void runner_free(crowd_runner *r)
   free(r->classes);
   free(r->name_order);
   crowd_dispatch_free(&r->dispatch);
+  ev_timer_stop(r->loop, &r->iter_timer);
+  if (r->has_shape)
+    crowd_shape_stop(&r->shape);
+  crowd_arrival_free(r->arrival);
+  r->arrival = NULL;
 }
 
 static void runner_watchers(crowd_runner *r)
 {
+  ev_timer_init(&r->iter_timer, iterations_cb, 0., 0.);
+  r->iter_timer.data = r;
   ev_timer_init(&r->spawn_timer, spawn_cb, 0., 1.);
   ev_timer_init(&r->runtime_timer, runtime_cb, (double)r->opt->run_time, 0.);
   ev_timer_init(&r->stats_timer, stats_cb, STATS_INTERVAL, STATS_INTERVAL);
   ev_timer_init(&r->stop_timer, stop_timeout_cb, 0., 0.);
+  ev_timer_init(&r->quit_timer, quit_cb, 0., 0.);
+  r->quit_timer.data = r;
   ev_signal_init(&r->sigint_watcher, signal_cb, SIGINT);
   ev_signal_init(&r->sigterm_watcher, signal_cb, SIGTERM);
   ev_signal_init(&r->winch_watcher, winch_cb, SIGWINCH);
   r->spawn_timer.data = r->runtime_timer.data = r->stats_timer.data = r->stop_timer.data = r;
   r->sigint_watcher.data = r->sigterm_watcher.data = r->winch_watcher.data = r;
+}
+
+/* The thresholds' results, for the JSON and HTML reports. */
+static void runner_report_thresholds(crowd_runner *r)
+{
+  size_t n = r->thresholds ? crowd_thr_count(r->thresholds) : 0;
+  crowd_report_threshold *t = n ? calloc(n, sizeof *t) : NULL;
+  char (*obs)[64] = n ? calloc(n, sizeof *obs) : NULL;
+  if (n && (t == NULL || obs == NULL)) {
+    free(t);
+    free(obs);
+    return;
+  }
+  int aborted = n ? crowd_thr_aborted_by(r->thresholds) : -1;
+  for (size_t i = 0; i < n; i++) {
+    const crowd_threshold_desc *d = crowd_thr_desc(r->thresholds, i);
+    t[i] = (crowd_report_threshold){ .expr = d->text, .site = d->site,
+                                     .observed = crowd_thr_format(r->thresholds, i, obs[i], sizeof obs[i]),
+                                     .ok = crowd_thr_passed(r->thresholds, i),
+                                     .aborted = aborted >= 0 && (size_t)aborted == i };
+  }
+  if (r->thresholds)
+    crowd_reports_set_thresholds(r->reports, t, n);
+  free(t);
+  free(obs);
+}
+
+/* Headless: the shape's first stage, or -u at -r; and the open-model
+ * classes' arrivals. */
+static void runner_start_load(crowd_runner *r)
+{
+  bool failed;
+  r->arrival = crowd_arrival_new(r, &failed);
+  if (failed)
+    crowd_log(CROWD_LOG_ERROR, "crowd.main", "out of memory: the :arrival classes do not run");
+  bool closed = false; /* a class that loops (no :arrival) can run */
+  for (int i = 0; i < r->sc->nusers; i++)
+    closed |= r->sc->users[i].arrival == NULL && r->classes[i].total > 0 && (r->single < 0 || r->single == i);
+  if (!closed && r->arrival) {
+    r->target = 0;
+    r->phase = CROWD_RUNNER_RUNNING;
+  } else if (r->sc->shape && r->single < 0) {
+    r->has_shape = crowd_shape_start(&r->shape, r, r->sc->shape) == 0;
+  } else {
+    crowd_log(CROWD_LOG_INFO, "crowd.runners", "Ramping to %zu users at a rate of %.2f per second",
+              r->target, r->spawn_rate);
+    runner_ramp(r);
+  }
+  crowd_arrival_start(r->arrival);
 }
 
 int crowd_runner_run(const crowd_scenario_desc *sc, const crowd_options *opt, const char *host)
@@ -394,6 +647,8 @@ int crowd_runner_run(const crowd_scenario_desc *sc, const crowd_options *opt, co
   r.clients[CROWD_CLIENT_HTTP] = &crowd_client_curl;
   r.clients[CROWD_CLIENT_FAST] = &crowd_client_fast;
   r.target = (size_t)opt->users;
+  r.spawn_rate = opt->spawn_rate;
+  r.run_time = opt->run_time;
   r.single = -1;
   for (int i = 0; opt->single_user && i < sc->nusers; i++)
     if (strcmp(sc->users[i].name, opt->single_user) == 0)
@@ -409,9 +664,18 @@ int crowd_runner_run(const crowd_scenario_desc *sc, const crowd_options *opt, co
     return 1;
   }
   runner_watchers(&r);
-  if (runner_init(&r) != 0) {
+  if (runner_init(&r) != 0 || crowd_runner_measure_init(&r) != 0) {
     crowd_log(CROWD_LOG_CRITICAL, "crowd.main", "could not start the runner (out of memory or HTTP client setup failed)");
     runner_free(&r);
+    return CROWD_EXIT_NO_START;
+  }
+
+  bool web = !opt->headless && r.single < 0; /* the web UI drives the test */
+  if (web && crowd_runner_web == NULL)
+    crowd_log(CROWD_LOG_CRITICAL, "crowd.main", "this program has no web UI: give --headless");
+  if (web && (crowd_runner_web == NULL || (r.web = crowd_runner_web->start(&r, stderr)) == NULL)) {
+    runner_free(&r);
+    ev_loop_destroy(r.loop);
     return 1;
   }
 
@@ -427,31 +691,38 @@ int crowd_runner_run(const crowd_scenario_desc *sc, const crowd_options *opt, co
   ev_signal_start(r.loop, &r.sigint_watcher);
   ev_signal_start(r.loop, &r.sigterm_watcher);
   ev_signal_start(r.loop, &r.winch_watcher);
-  if (!opt->only_summary && r.single < 0)
+  if (!opt->only_summary && r.single < 0 && (!web || opt->print_stats)) /* as Locust's */
     ev_timer_start(r.loop, &r.stats_timer);
-  if (opt->run_time > 0) {
+  if (web) {
+    crowd_log(CROWD_LOG_INFO, "crowd.main", "Starting crowd %s", PACKAGE_VERSION);
+    r.phase = CROWD_RUNNER_READY;
+    if (opt->autostart && crowd_runner_swarm(&r, opt->users, opt->spawn_rate, host, opt->run_time) != 0)
+      crowd_log(CROWD_LOG_ERROR, "crowd.main", "--autostart: could not start the test (out of memory)");
+  } else if (opt->run_time > 0) {
     crowd_log(CROWD_LOG_INFO, "crowd.main", "Run time limit set to %ld seconds", opt->run_time);
     ev_timer_start(r.loop, &r.runtime_timer);
   }
-  crowd_log(CROWD_LOG_INFO, "crowd.main", "Starting crowd %s", PACKAGE_VERSION);
-  crowd_log(CROWD_LOG_INFO, "crowd.runners", "Ramping to %ld users at a rate of %.2f per second",
-            opt->users, opt->spawn_rate);
-  /* k users per step, a step every k/rate seconds, the first at once */
-  double batch = opt->spawn_rate >= 2 ? floor(opt->spawn_rate) : 1;
-  r.spawn_timer.repeat = batch / opt->spawn_rate;
-  r.phase = CROWD_RUNNER_SPAWNING;
-  ev_timer_start(r.loop, &r.spawn_timer);
+  if (!web) {
+    crowd_log(CROWD_LOG_INFO, "crowd.main", "Starting crowd %s", PACKAGE_VERSION);
+    runner_start_load(&r);
+  }
 
   ev_run(r.loop, 0);
 
   int code = (crowd_stats_num_failures(r.stats) > 0 || r.user_errors > 0)
                  ? (int)opt->exit_code_on_error : 0;
+  code = crowd_runner_measure_code(&r, code); /* thresholds breached: their code */
+  if (r.signals > 0 && opt->exit_code_on_interrupt >= 0) /* Locust: as if it had ended */
+    code = (int)opt->exit_code_on_interrupt;
   crowd_log(CROWD_LOG_INFO, "crowd.main", "Shutting down (exit code %d)", code);
   double now = crowd_clock_wall();
   crowd_stats_print_table(r.stats, stderr, false, now);
-  crowd_stats_print_percentiles(r.stats, stderr);
+  crowd_runner_measure_percentiles(&r, stderr);
   crowd_stats_print_errors(r.stats, stderr);
+  crowd_arrival_print_summary(r.arrival, stderr);
+  crowd_runner_measure_report(&r, stderr);
   /* every file report, complete, whatever stopped the run */
+  runner_report_thresholds(&r);
   crowd_reports_finish(r.reports, code);
   crowd_reports_free(r.reports);
   r.reports = NULL;

@@ -6,6 +6,7 @@
 #include "stats.h"
 
 #include "histogram.h"
+#include "measure.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -43,6 +44,7 @@ struct crowd_stats_entry {
     double last_request;
     struct second ring[RING_SIZE];
     crowd_hist hist; /* exact count, min, max and sum of response times */
+    struct crowd_measure *measure; /* measure.c's breakdowns; NULL until needed */
 };
 
 struct crowd_stats_error {
@@ -74,6 +76,7 @@ struct crowd_stats {
     struct table errors;
     struct table exceptions; /* crowd_stats_error items: method "", name = traceback */
     crowd_stats_entry total;
+    crowd_measure_run run; /* schedule lag and CPU (measure.h) */
 };
 
 /* ---- composite keys and the table ---- */
@@ -238,6 +241,7 @@ static void entry_reset(crowd_stats_entry *e)
     for (size_t i = 0; i < RING_SIZE; i++)
         e->ring[i] = (struct second){ .sec = -1 };
     crowd_hist_reset(&e->hist);
+    crowd_measure_reset(e->measure);
 }
 
 static int64_t second_of(const crowd_stats *st, double t)
@@ -319,6 +323,7 @@ static crowd_stats_entry *entry_get(crowd_stats *st, const char *method, const c
     }
     e->method = parts[0];
     e->name = parts[1];
+    e->measure = NULL;
     entry_reset(e);
     table_add(&st->entries, &e->k);
     return e;
@@ -383,6 +388,9 @@ void crowd_stats_free(crowd_stats *st)
 {
     if (!st)
         return;
+    for (size_t i = 0; i < st->entries.n; i++)
+        crowd_measure_free(((crowd_stats_entry *)st->entries.items[i])->measure);
+    crowd_measure_free(st->total.measure);
     table_free(&st->entries);
     table_free(&st->errors);
     table_free(&st->exceptions);
@@ -398,11 +406,13 @@ void crowd_stats_reset(crowd_stats *st, double now)
     entry_reset(&st->total);
     table_clear(&st->errors);
     table_clear(&st->exceptions);
+    crowd_measure_run_reset(&st->run);
 }
 
-void crowd_stats_record(crowd_stats *st, const char *method, const char *name,
-                        uint64_t response_us, uint64_t content_length,
-                        const char *error, double now)
+/* The entry recorded into, or NULL (out of memory: only the total). */
+static crowd_stats_entry *stats_record(crowd_stats *st, const char *method, const char *name,
+                                       uint64_t response_us, uint64_t content_length,
+                                       const char *error, double now)
 {
     if (!method)
         method = "";
@@ -421,6 +431,41 @@ void crowd_stats_record(crowd_stats *st, const char *method, const char *name,
         oom(st);
     if (failed)
         error_record(st, method, name, error, now);
+    return e;
+}
+
+void crowd_stats_record(crowd_stats *st, const char *method, const char *name,
+                        uint64_t response_us, uint64_t content_length,
+                        const char *error, double now)
+{
+    (void)stats_record(st, method, name, response_us, content_length, error, now);
+}
+
+void crowd_stats_record_sample(crowd_stats *st, const char *method, const char *name,
+                               const crowd_sample *s, double now)
+{
+    crowd_stats_entry *e = stats_record(st, method, name, s->response_us, s->content_length,
+                                        s->error, now);
+    if (!s->timing.valid && !s->has_corrected)
+        return;
+    crowd_measure_add(&st->total.measure, s);
+    if (e)
+        crowd_measure_add(&e->measure, s);
+}
+
+const struct crowd_measure *crowd_stats_entry_measure(const crowd_stats_entry *e)
+{
+    return e->measure;
+}
+
+crowd_measure_run *crowd_stats_measure_run(crowd_stats *st)
+{
+    return &st->run;
+}
+
+const crowd_measure_run *crowd_stats_measure_run_const(const crowd_stats *st)
+{
+    return &st->run;
 }
 
 uint64_t crowd_stats_num_requests(const crowd_stats *st)

@@ -10,6 +10,7 @@
 #include "client.h"
 #include "clock.h"
 #include "log.h"
+#include "arrival.h"
 #include "rng.h"
 #include "runner.h"
 
@@ -148,9 +149,13 @@ void crowd_task_error(crowd_user *u, const char *site, const char *fmt, ...)
 
 static void user_drive(crowd_user *u);
 
+static void user_task_begins(crowd_user *u);
+
 static void user_wait_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
   crowd_user *u = w->data;
+  if (u->state == CROWD_USER_WAITING) /* not the end of a (sleep D) */
+    user_task_begins(u);
   u->state = CROWD_USER_RUNNING;
   user_drive(u);
 }
@@ -247,9 +252,81 @@ static double user_wait_time(crowd_user *u)
   return wait_seconds(&u->desc->wait, &u->cp_last_run, &u->cp_last_wait);
 }
 
+/* ---- coordinated omission: the schedule of paced tasks ---- */
+
+/* The wait that follows the current task: the innermost set's own, else
+ * the user's (as user_wait_time). */
+static const crowd_wait_desc *user_wait_desc(const crowd_user *u)
+{
+  if (u->depth > 1 && u->frames[u->depth - 1].set->desc->has_wait)
+    return &u->frames[u->depth - 1].set->desc->wait;
+  return &u->desc->wait;
+}
+
+/* The task just ended and the user waits `wait` seconds: under pacing, the
+ * next task is intended one period after the current one's intended start
+ * (the first paced task: when the wait ends). */
+static void user_schedule(crowd_user *u, double wait)
+{
+  const crowd_wait_desc *w = user_wait_desc(u);
+  double pace = w->kind == CROWD_WAIT_PACING ? w->a
+              : w->kind == CROWD_WAIT_THROUGHPUT && w->a > 0 ? 1.0 / w->a : 0;
+  if (pace <= 0) {
+    u->sched_next = 0;
+    u->sched_wait = NULL;
+    return;
+  }
+  if (u->sched_wait == w && u->sched_at > 0)
+    u->sched_next = u->sched_at + pace;
+  else
+    u->sched_next = crowd_clock_mono() + wait;
+  u->sched_wait = w;
+}
+
+/* A task begins after a wait: how late against the schedule.  A start on
+ * time (within CROWD_MEASURE_LATE_US) anchors the schedule there, so the
+ * timers' jitter does not add up; a late one keeps it, so the lag of a
+ * generator that cannot keep the pace grows, as the requests it owes. */
+static void user_task_begins(crowd_user *u)
+{
+  if (u->sched_next <= 0) {
+    u->sched_at = 0;
+    return;
+  }
+  double now = crowd_clock_mono(), lag = now - u->sched_next;
+  u->sched_lag_us = lag > 0 ? (uint64_t)(lag * 1e6) : 0;
+  u->sched_at = u->sched_lag_us <= CROWD_MEASURE_LATE_US ? now : u->sched_next;
+  u->sched_next = 0;
+  if (u->runner && u->runner->stats)
+    crowd_stats_note_schedule(u->runner->stats, u->sched_lag_us);
+}
+
+/* A paced user's schedule starts with the user: its first task (after
+ * on-start) is intended now. */
+static void user_schedule_first(crowd_user *u)
+{
+  const crowd_wait_desc *w = &u->desc->wait;
+  if (w->kind != CROWD_WAIT_PACING && w->kind != CROWD_WAIT_THROUGHPUT)
+    return;
+  u->sched_wait = w;
+  u->sched_at = u->cp_last_run;
+  u->sched_lag_us = 0;
+}
+
+void crowd_user_corrected(const crowd_user *u, uint64_t response_us, bool *has, uint64_t *corrected_us)
+{
+  *has = u->sched_at > 0;
+  *corrected_us = *has ? response_us + u->sched_lag_us : 0;
+}
+
 static void user_wait(crowd_user *u)
 {
+  if (u->arrival) { /* open model: no wait, the user goes back to the pool */
+    crowd_arrival_idle(u);
+    return;
+  }
   double t = user_wait_time(u);
+  user_schedule(u, t);
   u->state = CROWD_USER_WAITING;
   if (u->runner == NULL)
     return;
@@ -309,6 +386,12 @@ static bool user_next(crowd_user *u)
   int i = crowd_set_entry(s, r);
   const crowd_task_desc *t = &s->desc->tasks[i];
   if (t->set == NULL) {
+    /* -n/--iterations: no task starts past the budget; the user stops */
+    if (u->runner && !crowd_runner_task_begins(u->runner)) {
+      u->stopping = true;
+      return false;
+    }
+    u->arrival_due = false; /* open model: this task is the arrival's iteration */
     u->fn = t->fn;
     u->step = 0;
     return true;
@@ -368,7 +451,13 @@ static void user_drive(crowd_user *u)
         user_finish_stop(u);
         return;
       }
+      if (u->arrival && !u->arrival_due && !u->unwinding) { /* open model: back to the pool */
+        crowd_arrival_idle(u);
+        return;
+      }
       if (!user_next(u)) { /* no task can run (all weights 0): stay idle */
+        if (u->stopping) /* -n reached: on-stop, then stop */
+          continue;
         u->state = CROWD_USER_IDLE;
         return;
       }
@@ -450,6 +539,7 @@ void crowd_user_start(crowd_user *u)
 {
   u->cp_last_run = crowd_clock_mono();
   u->cp_last_wait = 0;
+  user_schedule_first(u);
   if (u->desc->on_start) {
     u->fn = u->desc->on_start;
     u->step = 0;
@@ -539,6 +629,13 @@ void crowd_user_send(crowd_user *u)
   u->in_flight = true;
   /* on failure to start, the client has already called crowd_request_done */
   (void)user_client(u)->start(u->conn, &u->req);
+}
+
+void crowd_user_iterate(crowd_user *u)
+{
+  u->arrival_due = true;
+  u->state = CROWD_USER_RUNNING;
+  user_drive(u);
 }
 
 void crowd_user_request_done(crowd_user *u)

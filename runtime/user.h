@@ -22,6 +22,7 @@
 #include "request.h"
 
 struct crowd_runner;
+struct crowd_arrival_class;
 
 /* -T/--tags and -E/--exclude-tags (LOCUST-COMPAT.md §8): a task runs when
  * (tags given => it has one of them) and (exclude given => it has none). */
@@ -107,6 +108,17 @@ struct crowd_user {
 
   double cp_last_run, cp_last_wait; /* constant_pacing state (seconds) */
   ev_timer wait_timer;
+  /* Coordinated omission (measure.h): under constant-pacing or
+   * constant-throughput, the intended start of the next task and of the
+   * current one (monotonic seconds; 0: not paced), the wait they follow,
+   * and how late the current task started. */
+  double sched_next, sched_at;
+  const crowd_wait_desc *sched_wait;
+  uint64_t sched_lag_us;
+  /* Open model (arrival.h): the pool the user belongs to, or NULL; an
+   * arrival is waiting for its one task iteration. */
+  struct crowd_arrival_class *arrival;
+  bool arrival_due;
 
   const crowd_resp_desc *resp; /* the request's response block, or NULL */
   bool resp_pending;           /* its response arrived, not yet checked */
@@ -140,5 +152,11 @@ void crowd_user_free(crowd_user *u);
 /* From request.c: send u->req / the response to it has been recorded. */
 void crowd_user_send(crowd_user *u);
 void crowd_user_request_done(crowd_user *u);
+/* arrival.c: an idle pool user runs one task iteration (arrival_due set). */
+void crowd_user_iterate(crowd_user *u);
+/* The latency of a request of u's current task measured from the task's
+ * intended start (response_us + how late the task started), when the task
+ * is paced; *has is false otherwise. */
+void crowd_user_corrected(const crowd_user *u, uint64_t response_us, bool *has, uint64_t *corrected_us);
 
 #endif

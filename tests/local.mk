@@ -23,6 +23,14 @@ tests_unit_check_reports_SOURCES = tests/unit/check_reports.c
 tests_unit_check_reports_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_reports_LDADD = libcrowd.a $(CHECK_LIBS) -lm
 
+# Thresholds, the timing and corrected-latency measures, the JUnit report.
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_thresholds
+endif
+tests_unit_check_thresholds_SOURCES = tests/unit/check_thresholds.c
+tests_unit_check_thresholds_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_thresholds_LDADD = libcrowd.a $(CHECK_LIBS) -lm
+
 # The demo server's smoke test; tests/e2e/lib.sh is the e2e tests' library.
 TESTS += tests/e2e/demo_server.sh
 EXTRA_DIST += tests/e2e/demo_server.sh tests/e2e/lib.sh
@@ -62,6 +70,12 @@ endif
 tests_unit_check_options_SOURCES = tests/unit/check_options.c
 tests_unit_check_options_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_options_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lhttp_parser $(OPENSSL_LIBS) $(ZLIB_LIBS) -lm
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_conf
+endif
+tests_unit_check_conf_SOURCES = tests/unit/check_conf.c
+tests_unit_check_conf_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_conf_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lhttp_parser $(OPENSSL_LIBS) $(ZLIB_LIBS) -lm
 tests_unit_check_request_SOURCES = tests/unit/check_request.c
 tests_unit_check_request_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_request_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lhttp_parser $(OPENSSL_LIBS) $(ZLIB_LIBS) -lm
@@ -82,6 +96,8 @@ EXTRA_DIST += tests/e2e/checkout-fast.sh tests/e2e/failures-fast.sh tests/e2e/un
 
 # End-to-end runs of compiled scenarios against the demo server: the numbers
 # reported, failures and exit codes, connection errors, bad flags, signals.
+TESTS += tests/e2e/load_control.sh
+EXTRA_DIST += tests/e2e/load_control.sh
 TESTS += tests/e2e/checkout.sh tests/e2e/failures.sh tests/e2e/unreachable.sh \
 	tests/e2e/options.sh tests/e2e/signals.sh
 EXTRA_DIST += tests/e2e/checkout.sh tests/e2e/failures.sh tests/e2e/unreachable.sh \
@@ -118,11 +134,6 @@ EXTRA_DIST += tests/e2e/valgrind.sh
 TESTS += tests/e2e/wire_bytes.sh
 EXTRA_DIST += tests/e2e/wire_bytes.sh tests/e2e/wire_bytes.py
 
-# Safe defaults: TLS verification, no proxy from the environment, no build
-# environment in executables.
-TESTS += tests/e2e/safe_defaults.sh
-EXTRA_DIST += tests/e2e/safe_defaults.sh
-
 # Response blocks and on-start/on-stop: the runtime's checks, saves and
 # messages (unit), a correlated flow and failed expectations end to end.
 if HAVE_CHECK
@@ -135,14 +146,20 @@ tests_unit_check_response_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIB
 TESTS += tests/e2e/correlation.sh tests/e2e/correlation-fast.sh
 EXTRA_DIST += tests/e2e/correlation.sh tests/e2e/correlation-fast.sh
 
+# Safe defaults: TLS verification, no proxy from the environment, no build
+# environment in executables.
+TESTS += tests/e2e/safe_defaults.sh
+EXTRA_DIST += tests/e2e/safe_defaults.sh
+
 # Hostile servers: resets, stalls, garbage, broken chunking, huge headers,
 # a 100 MB body, on both clients; failures, bounded memory, no fd leak.
 TESTS += tests/hostile/hostile.sh
 EXTRA_DIST += tests/hostile/hostile.sh tests/hostile/server.py
 
-# The standard library and feeders (issue 5): the CSV parser and the
-# feeders' strategies, every built-in on known vectors (unit); doc/stdlib.md
-# is what crowdc --builtins-md prints.
+# Data, control flow, HTTP conveniences and the standard library (issue 5):
+# the CSV parser and the feeders' strategies, every built-in on known
+# vectors (unit); doc/stdlib.md is what crowdc --builtins-md prints; feeders,
+# auth, loops, branches, sleep and env end to end.
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/check_feeder tests/unit/check_builtins
 endif
@@ -154,8 +171,8 @@ tests_unit_check_builtins_SOURCES = tests/unit/check_builtins.c
 tests_unit_check_builtins_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_builtins_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lhttp_parser \
 	$(OPENSSL_LIBS) $(ZLIB_LIBS) $(CJSON_LIBS) -lm
-TESTS += tests/compile/stdlib-doc.sh
-EXTRA_DIST += tests/compile/stdlib-doc.sh
+TESTS += tests/compile/stdlib-doc.sh tests/e2e/data_flow.sh tests/e2e/data_flow-fast.sh
+EXTRA_DIST += tests/compile/stdlib-doc.sh tests/e2e/data_flow.sh tests/e2e/data_flow-fast.sh
 
 # Task sets, tags and user dispatch: Locust's class sequences (fixed counts
 # first, the KL generator, LIFO ramp-down) and task choice in sets (unit);
@@ -168,7 +185,21 @@ tests_unit_check_dispatch_SOURCES = tests/unit/check_dispatch.c
 tests_unit_check_dispatch_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_dispatch_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lhttp_parser \
 	$(OPENSSL_LIBS) $(ZLIB_LIBS) $(CJSON_LIBS) -lm
+TESTS += tests/e2e/tasksets.sh
+EXTRA_DIST += tests/e2e/tasksets.sh
 
 # Nothing lost: every file report after every stop path (a table of runs).
 TESTS += tests/e2e/reports.sh
 EXTRA_DIST += tests/e2e/reports.sh tests/e2e/reports_check.py
+
+# Thresholds (pass, fail, abort-on-fail, exit codes, JUnit), percentile
+# accuracy on a known delay, timings, corrected latency, --percentiles,
+# --reset-stats (issue 6).
+TESTS += tests/e2e/thresholds.sh tests/e2e/thresholds-fast.sh tests/e2e/measure.sh
+EXTRA_DIST += tests/e2e/thresholds.sh tests/e2e/thresholds-fast.sh tests/e2e/measure.sh
+
+# The web UI (issue 8): its REST API with curl, and the page in headless
+# Chromium driven by playwright-core (skips when they cannot be installed).
+TESTS += tests/e2e/webui_api.sh tests/e2e/webui_browser.sh
+EXTRA_DIST += tests/e2e/webui_api.sh tests/e2e/prom_check.py tests/e2e/webui_browser.sh \
+	tests/e2e/browser/webui.js tests/e2e/browser/package.json tests/e2e/browser/package-lock.json

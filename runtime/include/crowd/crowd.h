@@ -330,6 +330,57 @@ typedef struct crowd_taskset_desc {
 /* How deep task sets nest (a user counts as one level). */
 #define CROWD_TASKSET_DEPTH 16
 
+/* One stage of a (shape ...) or of a (ramping-rate ...) arrival profile
+ * (doc/language.md, "Load shapes" and "Arrival rates"). */
+typedef struct crowd_stage_desc {
+  double duration;           /* seconds: the stage's own length */
+  double users;              /* shape: the user count the stage runs */
+  double rate;               /* shape: users started (or stopped) per second;
+                                arrival: the rate reached at the stage's end,
+                                iterations per second */
+  const int *classes;        /* shape: the user classes it spawns (indexes
+                                into crowd_scenario_desc.users); NULL: all */
+  int nclasses;
+} crowd_stage_desc;
+
+/* (shape NAME ...): the user count over time, stage after stage; the test
+ * ends after the last one. */
+typedef struct crowd_shape_desc {
+  const char *name;
+  const crowd_stage_desc *stages;
+  int nstages;
+  const char *site;          /* "file:line:col" */
+} crowd_shape_desc;
+
+/* :arrival of a user class: an open model.  Iterations (one task each)
+ * start at a rate, each on an idle user of a pool that grows up to
+ * max_users; an arrival that finds none is dropped and counted. */
+typedef enum crowd_arrival_kind {
+  CROWD_ARRIVAL_CONSTANT = 1, /* (constant-rate R ...) */
+  CROWD_ARRIVAL_RAMPING       /* (ramping-rate (stage D :rate R) ...) */
+} crowd_arrival_kind;
+
+typedef struct crowd_arrival_desc {
+  crowd_arrival_kind kind;
+  double rate;               /* CONSTANT: iterations per second */
+  double start_rate;         /* RAMPING: the rate at the start */
+  const crowd_stage_desc *stages; /* RAMPING: the rate moves linearly to
+                                     each stage's rate over its duration */
+  int nstages;
+  long max_users;            /* the pool's cap */
+  long pre_allocate;         /* users created (and on-start run) up front */
+  int poisson;               /* exponential gaps instead of even ones */
+  const char *site;
+} crowd_arrival_desc;
+
+/* (options :key value ...): defaults for the executable's options, as on
+ * a command line ("10", "300" for 5m, "true", "[a, b]"). */
+typedef struct crowd_option_desc {
+  const char *name;          /* a long option name, e.g. "spawn-rate" */
+  const char *value;
+  const char *site;          /* "file:line:col" */
+} crowd_option_desc;
+
 /* The HTTP client a user class runs on (`:client` in the scenario). */
 typedef enum crowd_client_kind {
   CROWD_CLIENT_HTTP = 0,     /* libcurl: everything HTTP */
@@ -350,7 +401,36 @@ typedef struct crowd_user_desc {
   crowd_client_kind client;      /* `:client`; 0 = CROWD_CLIENT_HTTP */
   int fixed_count;               /* > 0: exactly this many users, spawned first;
                                     weight ignored (Locust's fixed_count) */
+  const crowd_arrival_desc *arrival; /* :arrival; NULL: users loop (Locust's model) */
 } crowd_user_desc;
+
+/* (threshold METRIC OP VALUE :abort-on-fail B :grace D): a pass/fail
+ * criterion on the run's statistics (doc/language.md). */
+typedef enum crowd_thr_metric {
+  CROWD_THR_PERCENTILE = 0, /* pNN, pNN.N: response time at percentile `pct` */
+  CROWD_THR_AVG,            /* mean response time */
+  CROWD_THR_MIN,
+  CROWD_THR_MAX,
+  CROWD_THR_MED,            /* median (p50) */
+  CROWD_THR_FAIL_RATIO,     /* failures / requests */
+  CROWD_THR_RPS,            /* requests per second over the run */
+  CROWD_THR_COUNT,          /* requests */
+  CROWD_THR_FAILS           /* failed requests */
+} crowd_thr_metric;
+
+typedef enum crowd_thr_op { CROWD_THR_LT = 0, CROWD_THR_LE, CROWD_THR_GT, CROWD_THR_GE } crowd_thr_op;
+
+typedef struct crowd_threshold_desc {
+  const char *text;         /* the criterion as written, e.g. (p95 "products") < 200ms */
+  crowd_thr_metric metric;
+  double pct;               /* PERCENTILE: in (0, 100] */
+  const char *name;         /* the entries of this name (any method); NULL: Aggregated */
+  crowd_thr_op op;
+  double value;             /* seconds for times, a fraction for fail-ratio (1% = 0.01) */
+  int abort_on_fail;        /* stop the run as soon as it is breached */
+  double grace;             /* seconds from the start before abort-on-fail applies */
+  const char *site;         /* "file:line:col" */
+} crowd_threshold_desc;
 
 typedef struct crowd_scenario_desc {
   int abi;                       /* CROWD_ABI_VERSION */
@@ -361,6 +441,11 @@ typedef struct crowd_scenario_desc {
   int nusers;
   const crowd_feeder_desc *feeders; /* (feeder ...) forms; NULL if none */
   int nfeeders;
+  const crowd_threshold_desc *thresholds; /* (threshold ...) forms; NULL if none */
+  int nthresholds;
+  const crowd_option_desc *options; /* (options ...); NULL if none */
+  int noptions;
+  const crowd_shape_desc *shape;    /* (shape ...); NULL if none */
 } crowd_scenario_desc;
 
 /* The executable's main: options, run, report.  Returns the exit code. */
