@@ -9,7 +9,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/deps.sh"
 
-crowd_install_deps
+crowd_install_deps --tests
 conf=()
 [ "${CI:-}" = true ] && conf+=(--enable-werror)
 crowd_build "$top" "${conf[@]}"
