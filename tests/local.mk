@@ -203,3 +203,7 @@ EXTRA_DIST += tests/e2e/thresholds.sh tests/e2e/thresholds-fast.sh tests/e2e/mea
 TESTS += tests/e2e/webui_api.sh tests/e2e/webui_browser.sh
 EXTRA_DIST += tests/e2e/webui_api.sh tests/e2e/prom_check.py tests/e2e/webui_browser.sh \
 	tests/e2e/browser/webui.js tests/e2e/browser/package.json tests/e2e/browser/package-lock.json
+
+# Every option of crowdc and of the executables is in doc/ and the man pages.
+TESTS += tests/e2e/docs_options.sh
+EXTRA_DIST += tests/e2e/docs_options.sh
