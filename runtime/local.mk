@@ -5,6 +5,7 @@ libcrowd_a_SOURCES = \
 	runtime/client_curl.c \
 	runtime/client_fast.c \
 	runtime/dispatch.c runtime/dispatch.h \
+	runtime/events.c runtime/events.h \
 	runtime/fast_parse.c runtime/fast_parse.h \
 	runtime/clock.h \
 	runtime/arrival.c runtime/arrival.h \
@@ -31,6 +32,8 @@ libcrowd_a_SOURCES = \
 	runtime/runner.c runtime/runner.h \
 	runtime/run_measure.c \
 	runtime/stats.c runtime/stats.h \
+	runtime/stats_wire.c runtime/stats_wire.h \
+	runtime/procs.c runtime/procs.h \
 	runtime/thresholds.c runtime/thresholds.h \
 	runtime/user.c runtime/user.h \
 	runtime/value.c \

@@ -727,3 +727,100 @@ const crowd_stats_error *crowd_stats_exception_at(const crowd_stats *st, size_t 
 {
     return i < st->exceptions.n ? (const crowd_stats_error *)st->exceptions.items[i] : NULL;
 }
+
+/* ---- merging another process's stats (--processes, stats_wire.c) ---- */
+
+static void entry_merge(const crowd_stats *st, crowd_stats_entry *e, const crowd_stats_delta *d)
+{
+    e->num_requests += d->num_requests;
+    e->num_failures += d->num_failures;
+    e->total_content_length += d->total_content_length;
+    if (d->first_request > 0 && (e->first_request == 0 || d->first_request < e->first_request))
+        e->first_request = d->first_request;
+    if (d->last_request > e->last_request)
+        e->last_request = d->last_request;
+    if (d->hist)
+        crowd_hist_merge(&e->hist, d->hist);
+    int64_t sec = second_of(st, d->at);
+    if (sec < 0)
+        return;
+    struct second *slot = &e->ring[sec % RING_SIZE];
+    if (slot->sec > sec)
+        return;
+    if (slot->sec != sec)
+        *slot = (struct second){ .sec = sec };
+    slot->requests += d->num_requests;
+    slot->failures += d->num_failures;
+}
+
+int crowd_stats_merge_entry(crowd_stats *st, const char *method, const char *name,
+                            const crowd_stats_delta *d)
+{
+    crowd_stats_entry *e = method ? entry_get(st, method, name ? name : "") : &st->total;
+    if (!e) {
+        oom(st);
+        return -1;
+    }
+    entry_merge(st, e, d);
+    if (d->last_request > st->last_request)
+        st->last_request = d->last_request;
+    return 0;
+}
+
+/* The error keyed by parts in t, created (first/last seen at first) if new. */
+static crowd_stats_error *error_get(struct table *t, const char **parts, double first)
+{
+    struct probe pr;
+    if (!probe_make(&pr, parts, 3))
+        return NULL;
+    crowd_stats_error *x = (crowd_stats_error *)table_find(t, &pr.k);
+    probe_done(&pr);
+    if (x)
+        return x;
+    x = calloc(1, sizeof *x);
+    if (!x)
+        return NULL;
+    if (!key_make(&x->k, parts, 3) || !table_reserve(t)) {
+        free(x->k.key);
+        free(x);
+        return NULL;
+    }
+    x->method = parts[0];
+    x->name = parts[1];
+    x->message = parts[2];
+    x->occurrences = 0;
+    x->first_seen = first;
+    x->last_seen = first;
+    table_add(t, &x->k);
+    return x;
+}
+
+static int error_merge(crowd_stats *st, struct table *t, const char **parts, uint64_t occurrences,
+                       double first, double last)
+{
+    crowd_stats_error *x = error_get(t, parts, first);
+    if (!x) {
+        oom(st);
+        return -1;
+    }
+    x->occurrences += occurrences;
+    if (first < x->first_seen)
+        x->first_seen = first;
+    if (last > x->last_seen)
+        x->last_seen = last;
+    return 0;
+}
+
+int crowd_stats_merge_error(crowd_stats *st, const char *method, const char *name,
+                            const char *message, uint64_t occurrences, double first, double last)
+{
+    const char *parts[3] = { method ? method : "", name ? name : "", message ? message : "" };
+    return error_merge(st, &st->errors, parts, occurrences, first, last);
+}
+
+int crowd_stats_merge_exception(crowd_stats *st, const char *message, const char *traceback,
+                                uint64_t occurrences, double first, double last)
+{
+    const char *parts[3] = { "", traceback ? traceback : "", message ? message : "" };
+    return error_merge(st, &st->exceptions, parts, occurrences, first, last);
+}

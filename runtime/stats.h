@@ -109,4 +109,25 @@ void crowd_stats_record_exception(crowd_stats *st, const char *message, const ch
 size_t crowd_stats_exception_count(const crowd_stats *st);
 const crowd_stats_error *crowd_stats_exception_at(const crowd_stats *st, size_t i);
 
+/* --processes (stats_wire.c): merge what another process recorded.  The
+ * entry (method, name; method NULL: the Aggregated total) gains the counts
+ * and the histogram, merged bucket-wise (crowd_hist_merge); its first and
+ * last request times widen; the per-second rate ring counts the requests
+ * and failures in the second of `at` (when they were shipped). */
+typedef struct crowd_stats_delta {
+    uint64_t num_requests, num_failures, total_content_length;
+    double first_request, last_request; /* 0: none */
+    const struct crowd_hist *hist;
+    double at;
+} crowd_stats_delta;
+/* 0, or -1 when out of memory. */
+int crowd_stats_merge_entry(crowd_stats *st, const char *method, const char *name,
+                            const crowd_stats_delta *d);
+/* An error (method, name, message) or an exception (message, traceback)
+ * seen `occurrences` more times between first and last. */
+int crowd_stats_merge_error(crowd_stats *st, const char *method, const char *name,
+                            const char *message, uint64_t occurrences, double first, double last);
+int crowd_stats_merge_exception(crowd_stats *st, const char *message, const char *traceback,
+                                uint64_t occurrences, double first, double last);
+
 #endif

@@ -14,6 +14,14 @@ tests_unit_check_stats_SOURCES = tests/unit/check_stats.c
 tests_unit_check_stats_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_stats_LDADD = libcrowd.a $(CHECK_LIBS) -lm
 
+# --processes: stats deltas encoded, decoded and merged exactly.
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_stats_wire
+endif
+tests_unit_check_stats_wire_SOURCES = tests/unit/check_stats_wire.c
+tests_unit_check_stats_wire_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_stats_wire_LDADD = libcrowd.a $(CHECK_LIBS) -lm
+
 # The file reports' pieces: float repr, CSV/JSON/HTML escaping, atomic
 # files, the history (windowed percentiles, bounded memory).
 if HAVE_CHECK

@@ -1,0 +1,399 @@
+/* stats_wire.c — stats deltas between --processes children and their
+ * parent (stats_wire.h). */
+#include "config.h"
+
+#include "stats_wire.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "histogram.h"
+
+enum { WIRE_VERSION = 1, FLAG_FINAL = 1 };
+
+/* What was shipped of one entry. */
+struct sent_entry {
+  uint64_t num_requests, num_failures, total_content_length;
+  crowd_hist hist;
+};
+
+struct crowd_stats_wire_enc {
+  struct sent_entry total;
+  struct sent_entry **entries; /* by crowd_stats_entry_at index */
+  size_t nentries;
+  uint64_t *errors, *exceptions; /* occurrences shipped, by index */
+  size_t nerrors, nexceptions;
+  uint64_t user_errors;
+};
+
+/* ---- the buffer ---- */
+
+static int buf_room(crowd_stats_wire_buf *b, size_t n)
+{
+  if (b->cap - b->len >= n)
+    return 0;
+  size_t cap = b->cap ? b->cap : 256;
+  while (cap - b->len < n) {
+    if (cap > SIZE_MAX / 2)
+      return -1;
+    cap *= 2;
+  }
+  unsigned char *p = realloc(b->p, cap);
+  if (p == NULL)
+    return -1;
+  b->p = p;
+  b->cap = cap;
+  return 0;
+}
+
+static int put_bytes(crowd_stats_wire_buf *b, const void *p, size_t n)
+{
+  if (buf_room(b, n) != 0)
+    return -1;
+  memcpy(b->p + b->len, p, n);
+  b->len += n;
+  return 0;
+}
+
+static int put_u64(crowd_stats_wire_buf *b, uint64_t v)
+{
+  unsigned char tmp[10];
+  size_t n = 0;
+  do {
+    unsigned char c = (unsigned char)(v & 0x7f);
+    v >>= 7;
+    tmp[n++] = (unsigned char)(c | (v ? 0x80 : 0));
+  } while (v);
+  return put_bytes(b, tmp, n);
+}
+
+static int put_double(crowd_stats_wire_buf *b, double d)
+{
+  return put_bytes(b, &d, sizeof d);
+}
+
+static int put_str(crowd_stats_wire_buf *b, const char *s)
+{
+  size_t n = s ? strlen(s) : 0;
+  return put_u64(b, n) || put_bytes(b, s ? s : "", n) ? -1 : 0;
+}
+
+void crowd_stats_wire_buf_free(crowd_stats_wire_buf *b)
+{
+  free(b->p);
+  b->p = NULL;
+  b->len = b->cap = 0;
+}
+
+/* ---- encoding ---- */
+
+crowd_stats_wire_enc *crowd_stats_wire_enc_new(void)
+{
+  crowd_stats_wire_enc *enc = calloc(1, sizeof *enc);
+  if (enc)
+    crowd_hist_init(&enc->total.hist);
+  return enc;
+}
+
+void crowd_stats_wire_enc_free(crowd_stats_wire_enc *enc)
+{
+  if (enc == NULL)
+    return;
+  for (size_t i = 0; i < enc->nentries; i++)
+    free(enc->entries[i]);
+  free(enc->entries);
+  free(enc->errors);
+  free(enc->exceptions);
+  free(enc);
+}
+
+static int grow_u64(uint64_t **a, size_t *n, size_t want)
+{
+  if (want <= *n)
+    return 0;
+  uint64_t *p = realloc(*a, want * sizeof *p);
+  if (p == NULL)
+    return -1;
+  memset(p + *n, 0, (want - *n) * sizeof *p);
+  *a = p;
+  *n = want;
+  return 0;
+}
+
+/* Room in the encoder for every entry, error and exception st has now. */
+static int enc_reserve(crowd_stats_wire_enc *enc, const crowd_stats *st)
+{
+  size_t n = crowd_stats_entry_count(st);
+  if (n > enc->nentries) {
+    struct sent_entry **p = realloc(enc->entries, n * sizeof *p);
+    if (p == NULL)
+      return -1;
+    enc->entries = p;
+    for (; enc->nentries < n; enc->nentries++) {
+      struct sent_entry *s = calloc(1, sizeof *s);
+      if (s == NULL)
+        return -1;
+      crowd_hist_init(&s->hist);
+      p[enc->nentries] = s;
+    }
+  }
+  if (grow_u64(&enc->errors, &enc->nerrors, crowd_stats_error_count(st)) != 0)
+    return -1;
+  return grow_u64(&enc->exceptions, &enc->nexceptions, crowd_stats_exception_count(st));
+}
+
+static bool entry_changed(const crowd_stats_entry *e, const struct sent_entry *s)
+{
+  return crowd_stats_entry_num_requests(e) != s->num_requests;
+}
+
+/* One entry's body: what it gained since s. */
+static int put_entry(crowd_stats_wire_buf *b, const crowd_stats_entry *e, const struct sent_entry *s)
+{
+  const crowd_hist *h = crowd_stats_entry_hist(e);
+  uint64_t lo = h->sum_lo - s->hist.sum_lo;
+  uint64_t hi = h->sum_hi - s->hist.sum_hi - (h->sum_lo < s->hist.sum_lo);
+  size_t nb = 0;
+  for (size_t i = 0; i < CROWD_HIST_BUCKETS; i++)
+    nb += h->counts[i] != s->hist.counts[i];
+  if (put_u64(b, crowd_stats_entry_num_requests(e) - s->num_requests) ||
+      put_u64(b, crowd_stats_entry_num_failures(e) - s->num_failures) ||
+      put_u64(b, crowd_stats_entry_total_content_length(e) - s->total_content_length) ||
+      put_double(b, crowd_stats_entry_first_request_time(e)) ||
+      put_double(b, crowd_stats_entry_last_request_time(e)) || put_u64(b, h->count - s->hist.count) ||
+      put_u64(b, h->min) || put_u64(b, h->max) || put_u64(b, lo) || put_u64(b, hi) || put_u64(b, nb))
+    return -1;
+  size_t last = 0;
+  for (size_t i = 0; i < CROWD_HIST_BUCKETS; i++) {
+    if (h->counts[i] == s->hist.counts[i])
+      continue;
+    if (put_u64(b, i - last) || put_u64(b, h->counts[i] - s->hist.counts[i]))
+      return -1;
+    last = i;
+  }
+  return 0;
+}
+
+static void mark_sent(struct sent_entry *s, const crowd_stats_entry *e)
+{
+  s->num_requests = crowd_stats_entry_num_requests(e);
+  s->num_failures = crowd_stats_entry_num_failures(e);
+  s->total_content_length = crowd_stats_entry_total_content_length(e);
+  memcpy(&s->hist, crowd_stats_entry_hist(e), sizeof s->hist);
+}
+
+/* errors (exc false) or exceptions that gained occurrences. */
+static int put_errors(crowd_stats_wire_buf *b, const crowd_stats *st, const uint64_t *sent, bool exc)
+{
+  size_t n = exc ? crowd_stats_exception_count(st) : crowd_stats_error_count(st), k = 0;
+  for (size_t i = 0; i < n; i++) {
+    const crowd_stats_error *e = exc ? crowd_stats_exception_at(st, i) : crowd_stats_error_at(st, i);
+    k += crowd_stats_error_occurrences(e) != sent[i];
+  }
+  if (put_u64(b, k))
+    return -1;
+  for (size_t i = 0; i < n; i++) {
+    const crowd_stats_error *e = exc ? crowd_stats_exception_at(st, i) : crowd_stats_error_at(st, i);
+    if (crowd_stats_error_occurrences(e) == sent[i])
+      continue;
+    if ((!exc && put_str(b, crowd_stats_error_method(e))) || put_str(b, crowd_stats_error_name(e)) ||
+        put_str(b, crowd_stats_error_message(e)) ||
+        put_u64(b, crowd_stats_error_occurrences(e) - sent[i]) ||
+        put_double(b, crowd_stats_error_first_seen(e)) || put_double(b, crowd_stats_error_last_seen(e)))
+      return -1;
+  }
+  return 0;
+}
+
+static int put_payload(crowd_stats_wire_buf *b, const crowd_stats_wire_enc *enc, const crowd_stats *st,
+                       const crowd_stats_wire_info *info)
+{
+  size_t n = crowd_stats_entry_count(st), k = 0;
+  if (put_u64(b, WIRE_VERSION) || put_u64(b, info->final ? FLAG_FINAL : 0) || put_u64(b, info->users) ||
+      put_u64(b, info->user_errors - enc->user_errors) || put_double(b, info->now) ||
+      put_entry(b, crowd_stats_total(st), &enc->total))
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    k += entry_changed(crowd_stats_entry_at(st, i), enc->entries[i]);
+  if (put_u64(b, k))
+    return -1;
+  for (size_t i = 0; i < n; i++) {
+    const crowd_stats_entry *e = crowd_stats_entry_at(st, i);
+    if (entry_changed(e, enc->entries[i]) &&
+        (put_str(b, crowd_stats_entry_method(e)) || put_str(b, crowd_stats_entry_name(e)) ||
+         put_entry(b, e, enc->entries[i])))
+      return -1;
+  }
+  return put_errors(b, st, enc->errors, false) || put_errors(b, st, enc->exceptions, true) ? -1 : 0;
+}
+
+int crowd_stats_wire_encode(crowd_stats_wire_enc *enc, const crowd_stats *st,
+                            const crowd_stats_wire_info *info, crowd_stats_wire_buf *out)
+{
+  if (enc_reserve(enc, st) != 0)
+    return -1;
+  size_t start = out->len;
+  uint32_t len = 0;
+  if (put_bytes(out, &len, sizeof len) != 0 || put_payload(out, enc, st, info) != 0 ||
+      out->len - start - sizeof len > UINT32_MAX) {
+    out->len = start;
+    return -1;
+  }
+  len = (uint32_t)(out->len - start - sizeof len);
+  memcpy(out->p + start, &len, sizeof len);
+  /* shipped: remember it */
+  mark_sent(&enc->total, crowd_stats_total(st));
+  for (size_t i = 0; i < crowd_stats_entry_count(st); i++)
+    mark_sent(enc->entries[i], crowd_stats_entry_at(st, i));
+  for (size_t i = 0; i < crowd_stats_error_count(st); i++)
+    enc->errors[i] = crowd_stats_error_occurrences(crowd_stats_error_at(st, i));
+  for (size_t i = 0; i < crowd_stats_exception_count(st); i++)
+    enc->exceptions[i] = crowd_stats_error_occurrences(crowd_stats_exception_at(st, i));
+  enc->user_errors = info->user_errors;
+  return 0;
+}
+
+/* ---- decoding ---- */
+
+typedef struct reader {
+  const unsigned char *p, *end;
+  bool bad;
+} reader;
+
+static uint64_t get_u64(reader *r)
+{
+  uint64_t v = 0;
+  for (unsigned shift = 0; shift < 64; shift += 7) {
+    if (r->p >= r->end) {
+      r->bad = true;
+      return 0;
+    }
+    unsigned char c = *r->p++;
+    v |= (uint64_t)(c & 0x7f) << shift;
+    if (!(c & 0x80))
+      return v;
+  }
+  r->bad = true;
+  return 0;
+}
+
+static double get_double(reader *r)
+{
+  double d = 0;
+  if ((size_t)(r->end - r->p) < sizeof d) {
+    r->bad = true;
+    return 0;
+  }
+  memcpy(&d, r->p, sizeof d);
+  r->p += sizeof d;
+  return d;
+}
+
+/* A NUL-terminated copy of the next string in tmp (malloc'ed), or NULL. */
+static char *get_str(reader *r)
+{
+  uint64_t n = get_u64(r);
+  if (r->bad || n > (uint64_t)(r->end - r->p)) {
+    r->bad = true;
+    return NULL;
+  }
+  char *s = malloc((size_t)n + 1);
+  if (s == NULL) {
+    r->bad = true;
+    return NULL;
+  }
+  memcpy(s, r->p, (size_t)n);
+  s[n] = '\0';
+  r->p += n;
+  return s;
+}
+
+/* One entry's body into d (its histogram into h). */
+static void get_entry(reader *r, crowd_stats_delta *d, crowd_hist *h, double at)
+{
+  crowd_hist_init(h);
+  d->num_requests = get_u64(r);
+  d->num_failures = get_u64(r);
+  d->total_content_length = get_u64(r);
+  d->first_request = get_double(r);
+  d->last_request = get_double(r);
+  h->count = get_u64(r);
+  h->min = get_u64(r);
+  h->max = get_u64(r);
+  h->sum_lo = get_u64(r);
+  h->sum_hi = get_u64(r);
+  uint64_t nb = get_u64(r);
+  size_t i = 0;
+  for (uint64_t k = 0; k < nb && !r->bad; k++) {
+    uint64_t gap = get_u64(r);
+    if (gap >= CROWD_HIST_BUCKETS || i + gap >= CROWD_HIST_BUCKETS) {
+      r->bad = true;
+      break;
+    }
+    i += (size_t)gap;
+    h->counts[i] += get_u64(r);
+  }
+  d->hist = h;
+  d->at = at;
+}
+
+static int apply_errors(reader *r, crowd_stats *st, bool exc)
+{
+  uint64_t n = get_u64(r);
+  int rc = 0;
+  for (uint64_t k = 0; k < n && !r->bad && rc == 0; k++) {
+    char *method = exc ? NULL : get_str(r);
+    char *name = get_str(r), *msg = get_str(r);
+    uint64_t occ = get_u64(r);
+    double first = get_double(r), last = get_double(r);
+    if (!r->bad)
+      rc = exc ? crowd_stats_merge_exception(st, msg, name, occ, first, last)
+               : crowd_stats_merge_error(st, method, name, msg, occ, first, last);
+    free(method);
+    free(name);
+    free(msg);
+  }
+  return r->bad ? -1 : rc;
+}
+
+size_t crowd_stats_wire_frame_len(const unsigned char *buf, size_t len)
+{
+  uint32_t n;
+  if (len < sizeof n)
+    return 0;
+  memcpy(&n, buf, sizeof n);
+  return sizeof n + (size_t)n;
+}
+
+int crowd_stats_wire_apply(crowd_stats *st, const unsigned char *frame, size_t len,
+                           crowd_stats_wire_info *info)
+{
+  size_t flen = crowd_stats_wire_frame_len(frame, len);
+  if (flen == 0 || flen > len)
+    return -1;
+  reader r = { frame + 4, frame + flen, false };
+  static crowd_hist h; /* 13.8 kB: off the stack; single-threaded */
+  crowd_stats_delta d;
+  if (get_u64(&r) != WIRE_VERSION)
+    return -1;
+  info->final = (get_u64(&r) & FLAG_FINAL) != 0;
+  info->users = get_u64(&r);
+  info->user_errors = get_u64(&r);
+  info->now = get_double(&r);
+  get_entry(&r, &d, &h, info->now);
+  if (r.bad || (d.num_requests && crowd_stats_merge_entry(st, NULL, NULL, &d) != 0))
+    return -1;
+  uint64_t n = get_u64(&r);
+  for (uint64_t k = 0; k < n && !r.bad; k++) {
+    char *method = get_str(&r), *name = get_str(&r);
+    get_entry(&r, &d, &h, info->now);
+    int rc = r.bad ? -1 : crowd_stats_merge_entry(st, method, name, &d);
+    free(method);
+    free(name);
+    if (rc != 0)
+      return -1;
+  }
+  if (r.bad || apply_errors(&r, st, false) != 0 || apply_errors(&r, st, true) != 0)
+    return -1;
+  return r.p == r.end ? 0 : -1;
+}
