@@ -14,6 +14,7 @@
 #include "log.h"
 #include "conf.h"
 #include "options.h"
+#include "procs.h"
 #include "reports.h"
 #include "rlimits.h"
 #include "runner.h"
@@ -176,7 +177,11 @@ static int main_run(const crowd_scenario_desc *sc, const crowd_options *all, int
     return CROWD_OPT_USAGE;
   }
   crowd_runner_web = &crowd_web_ops;
-  rc = crowd_runner_run(sc, &opt, host);
+  /* --processes N (procs.h): usage errors before any load */
+  int nprocs = crowd_procs_count(sc, &opt, prog_name(argc, argv), stderr);
+  if (nprocs == 0)
+    return CROWD_OPT_USAGE;
+  rc = nprocs > 1 ? crowd_procs_run(sc, &opt, host, nprocs) : crowd_runner_run(sc, &opt, host);
   crowd_feeders_free();
   return rc;
 }

@@ -110,6 +110,8 @@ static const opt_def opt_table[] = {
     "Stop after N task iterations in total, over all users (0: no limit)" },
   { 0, "config", "FILE", OPT_STRING, F(config),
     "Read options from FILE (key = value lines), after ~/.crowd.conf and ./crowd.conf" },
+  { 0, "processes", "N", OPT_INT, F(processes),
+    "Run the users in N processes, one event loop each, stats merged (-1: one per core; needs --headless)" },
   { 0, "exit-code-on-interrupt", "CODE", OPT_INT, F(exit_code_on_interrupt),
     "Exit code of a run stopped by SIGINT or SIGTERM (default: as if it had ended)" },
   { 'V', "version", NULL, OPT_FLAG, F(version), "Show the version and exit" },

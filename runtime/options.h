@@ -71,6 +71,7 @@ typedef struct crowd_options {
   long iterations;         /* -n/--iterations: task iterations in all; 0 = no limit */
   const char *config;      /* --config FILE (read by conf.c) */
   long exit_code_on_interrupt; /* --exit-code-on-interrupt; -1 = the normal code */
+  long processes;          /* --processes N: event loops in as many processes; -1 = one per core (procs.h) */
   struct crowd_opt_string { struct crowd_opt_string *next; char text[]; } *strings; /* owned copies */
 } crowd_options;
 

@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "arrival.h"
 #include "log.h"
+#include "procs.h"
 #include "reports.h"
 #include "thresholds.h"
 
@@ -93,7 +94,7 @@ static void spawn_cb(struct ev_loop *loop, ev_timer *w, int revents)
   for (size_t k = 0; k < batch && r->nusers > r->target; k++)
     runner_retire_last(r); /* a ramp-down (web UI) */
   for (size_t k = 0; k < batch && r->nusers < r->target; k++) {
-    int c = crowd_dispatch_add(&r->dispatch);
+    int c = crowd_procs_next_class(&r->dispatch); /* --processes: this process's share */
     if (c < 0) { /* only fixed counts, all reached */
       crowd_log(CROWD_LOG_INFO, "crowd.runners", "No user class left to spawn: %zu users", r->nusers);
       r->target = r->nusers;
@@ -686,10 +687,15 @@ int crowd_runner_run(const crowd_scenario_desc *sc, const crowd_options *opt, co
     ev_loop_destroy(r.loop);
     return 1;
   }
-  crowd_reports_start(r.reports, r.loop, &r.running);
+  /* --processes: the parent sends no load, it merges the children's stats */
+  crowd_procs_role role = crowd_procs_attach(&r);
+  bool parent = role == CROWD_PROCS_PARENT;
+  crowd_reports_start(r.reports, r.loop, parent ? crowd_procs_users() : &r.running);
 
-  ev_signal_start(r.loop, &r.sigint_watcher);
-  ev_signal_start(r.loop, &r.sigterm_watcher);
+  if (!parent) {
+    ev_signal_start(r.loop, &r.sigint_watcher);
+    ev_signal_start(r.loop, &r.sigterm_watcher);
+  }
   ev_signal_start(r.loop, &r.winch_watcher);
   if (!opt->only_summary && r.single < 0 && (!web || opt->print_stats)) /* as Locust's */
     ev_timer_start(r.loop, &r.stats_timer);
@@ -698,29 +704,34 @@ int crowd_runner_run(const crowd_scenario_desc *sc, const crowd_options *opt, co
     r.phase = CROWD_RUNNER_READY;
     if (opt->autostart && crowd_runner_swarm(&r, opt->users, opt->spawn_rate, host, opt->run_time) != 0)
       crowd_log(CROWD_LOG_ERROR, "crowd.main", "--autostart: could not start the test (out of memory)");
-  } else if (opt->run_time > 0) {
+  } else if (opt->run_time > 0 && !parent) {
     crowd_log(CROWD_LOG_INFO, "crowd.main", "Run time limit set to %ld seconds", opt->run_time);
     ev_timer_start(r.loop, &r.runtime_timer);
   }
-  if (!web) {
+  if (!web && !parent) {
     crowd_log(CROWD_LOG_INFO, "crowd.main", "Starting crowd %s", PACKAGE_VERSION);
     runner_start_load(&r);
   }
 
   ev_run(r.loop, 0);
 
+  /* --processes: a child ships its last stats; the parent waits for them */
+  int procs_code = crowd_procs_detach(&r, 0);
   int code = (crowd_stats_num_failures(r.stats) > 0 || r.user_errors > 0)
                  ? (int)opt->exit_code_on_error : 0;
   code = crowd_runner_measure_code(&r, code); /* thresholds breached: their code */
+  code = procs_code > code ? procs_code : code;
   if (r.signals > 0 && opt->exit_code_on_interrupt >= 0) /* Locust: as if it had ended */
     code = (int)opt->exit_code_on_interrupt;
   crowd_log(CROWD_LOG_INFO, "crowd.main", "Shutting down (exit code %d)", code);
   double now = crowd_clock_wall();
-  crowd_stats_print_table(r.stats, stderr, false, now);
-  crowd_runner_measure_percentiles(&r, stderr);
-  crowd_stats_print_errors(r.stats, stderr);
-  crowd_arrival_print_summary(r.arrival, stderr);
-  crowd_runner_measure_report(&r, stderr);
+  if (role != CROWD_PROCS_CHILD) { /* a child's tables are the parent's */
+    crowd_stats_print_table(r.stats, stderr, false, now);
+    crowd_runner_measure_percentiles(&r, stderr);
+    crowd_stats_print_errors(r.stats, stderr);
+    crowd_arrival_print_summary(r.arrival, stderr);
+    crowd_runner_measure_report(&r, stderr);
+  }
   /* every file report, complete, whatever stopped the run */
   runner_report_thresholds(&r);
   crowd_reports_finish(r.reports, code);

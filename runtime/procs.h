@@ -1,0 +1,58 @@
+/* procs.h — --processes N: one event loop per core.
+ *
+ * The parent forks N children before any load; each runs the runner with
+ * its share of the users (the global Locust dispatch, user k to child
+ * k mod N), of the spawn rate and of -n, and ships its stats deltas every
+ * second over a pipe (stats_wire.h).  The parent sends no load: its runner
+ * merges the deltas into its own stats, prints the tables, writes every
+ * report, evaluates the thresholds and decides the exit code.  SIGINT and
+ * SIGTERM to the parent are forwarded to the children.
+ *
+ * Ownership: the module's state is static and per process (a child gets
+ * its own copy at fork); the runner reaches it through the hooks below.
+ */
+#ifndef CROWD_PROCS_H
+#define CROWD_PROCS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <crowd/crowd.h>
+
+#include "dispatch.h"
+#include "options.h"
+
+struct crowd_runner;
+
+typedef enum crowd_procs_role {
+  CROWD_PROCS_NONE = 0, /* one process */
+  CROWD_PROCS_PARENT,
+  CROWD_PROCS_CHILD
+} crowd_procs_role;
+
+/* The number of processes to run (-1: every core), or 0 after printing a
+ * usage error on err (what --processes cannot be combined with yet). */
+int crowd_procs_count(const crowd_scenario_desc *sc, const crowd_options *opt, const char *prog,
+                      FILE *err);
+
+/* Fork the children and run the test; returns this process's exit code
+ * (a child's own, or the parent's for the whole run). */
+int crowd_procs_run(const crowd_scenario_desc *sc, const crowd_options *opt, const char *host,
+                    int nprocs);
+
+/* ---- the runner's hooks (runner.c) ---- */
+
+/* After the runner's setup: the parent starts reading the children, a
+ * child starts shipping its deltas.  Returns this process's role. */
+crowd_procs_role crowd_procs_attach(struct crowd_runner *r);
+/* The parent's count of live users (the children's sum), for the reports. */
+const size_t *crowd_procs_users(void);
+/* spawn_cb: the class of this process's next user (crowd_dispatch_add
+ * outside --processes). */
+int crowd_procs_next_class(crowd_dispatch *d);
+/* After the loop, with the runner's exit code: a child ships its last
+ * delta; the parent stops and waits for the children (bounded) and
+ * returns the max of its code and theirs. */
+int crowd_procs_detach(struct crowd_runner *r, int code);
+
+#endif
