@@ -647,6 +647,24 @@ static void crowdc_cg_control(crowdc_cg *g, const crowdc_stmt *st)
   fprintf(g->code, "    return %s;\n", code);
 }
 
+/* (write-file "path" LINE) and (call NAME), declaring NAME for the linker. */
+static void crowdc_cg_event_stmt(crowdc_cg *g, const crowdc_stmt *st)
+{
+  char pre[48];
+  fputs("    {\n", g->code);
+  if (st->kind == CROWDC_S_WRITE) {
+    snprintf(pre, sizeof pre, "%d, ", st->slot);
+    crowdc_cg_call1(g, st, "crowd_write_file", pre, st->expr, 0);
+  } else {
+    const crowdc_node *fn = st->expr;
+    fprintf(g->consts, "void %.*s(const struct crowd_event *ev);\n", (int)fn->u.name.len, fn->u.name.p);
+    fputs("      crowd_ext_call(u, ", g->code);
+    crowdc_cg_site(g->code, &st->form->loc);
+    fprintf(g->code, ", %.*s);\n", (int)fn->u.name.len, fn->u.name.p);
+  }
+  fputs("    }\n", g->code);
+}
+
 static void crowdc_cg_stmts(crowdc_cg *g, const crowdc_stmt *stmts, size_t n)
 {
   for (size_t i = 0; i < n; i++) {
@@ -660,6 +678,10 @@ static void crowdc_cg_stmts(crowdc_cg *g, const crowdc_stmt *stmts, size_t n)
     }
     if (st->kind == CROWDC_S_CONTROL) {
       crowdc_cg_control(g, st);
+      continue;
+    }
+    if (st->kind == CROWDC_S_WRITE || st->kind == CROWDC_S_CALL) {
+      crowdc_cg_event_stmt(g, st);
       continue;
     }
     fputs("    {\n", g->code);
@@ -929,6 +951,65 @@ static void crowdc_cg_feeders(crowdc_cg *g)
   free(dir);
 }
 
+/* The (on ...) handlers' functions and tables, and the write-file targets. */
+static void crowdc_cg_events(crowdc_cg *g)
+{
+  const crowdc_model *m = g->m;
+  char fname[64], what[64];
+  for (size_t i = 0; i < m->nhandlers; i++) {
+    const crowdc_handler *h = &m->handlers[i];
+    snprintf(fname, sizeof fname, "crowd_handler_%zu", i);
+    snprintf(what, sizeof what, "on %.*s", (int)h->u.name->u.name.len, h->u.name->u.name.p);
+    crowdc_cg_function(g, fname, what, h->u.init, h->u.ninit);
+    fprintf(g->code, "\nstatic const char *const crowd_handler_vars_%zu[] = {\n", i);
+    for (size_t k = 0; k < h->u.nvars; k++) {
+      fputs("  ", g->code);
+      crowdc_cg_name(g->code, h->u.vars[k]);
+      fputs(",\n", g->code);
+    }
+    fputs("};\n", g->code);
+  }
+  if (m->nhandlers) {
+    static const char *const kinds[] = {
+      "CROWD_EV_TEST_START", "CROWD_EV_TEST_STOP", "CROWD_EV_SPAWNING", "CROWD_EV_SPAWNING_COMPLETE",
+      "CROWD_EV_QUITTING", "CROWD_EV_USER_ERROR", "CROWD_EV_REQUEST",
+    };
+    fputs("\nstatic const crowd_handler_desc crowd_handlers[] = {\n", g->code);
+    for (size_t i = 0; i < m->nhandlers; i++) {
+      const crowdc_handler *h = &m->handlers[i];
+      fprintf(g->code, "  {\n    .kind = %s,\n    .fn = crowd_handler_%zu,\n    .nvars = %zu,\n"
+                       "    .var_names = crowd_handler_vars_%zu,\n    .name = ",
+              kinds[h->kind], i, h->u.nvars, i);
+      size_t len;
+      const char *name = h->name ? crowdc_cg_plain(h->name, &len) : NULL;
+      if (name)
+        crowdc_codegen_cstr(g->code, name, len);
+      else
+        fputs("NULL", g->code);
+      fprintf(g->code, ",\n    .method = %s,\n    .failure = %d,\n    .min_time = ",
+              h->method >= 0 ? crowdc_cg_method_enum[h->method] : "-1", h->failure);
+      crowdc_cg_double(g->code, h->min_time);
+      fputs(",\n    .site = ", g->code);
+      crowdc_cg_site(g->code, &h->form->loc);
+      fputs(",\n  },\n", g->code);
+    }
+    fputs("};\n", g->code);
+  }
+  if (m->nfiles) {
+    fputs("\nstatic const crowd_file_desc crowd_files[] = {\n", g->code);
+    for (size_t i = 0; i < m->nfiles; i++) {
+      size_t len;
+      const char *path = crowdc_cg_plain(m->files[i], &len);
+      fputs("  { .path = ", g->code);
+      crowdc_codegen_cstr(g->code, path, len);
+      fputs(", .site = ", g->code);
+      crowdc_cg_site(g->code, &m->files[i]->loc);
+      fputs(" },\n", g->code);
+    }
+    fputs("};\n", g->code);
+  }
+}
+
 int crowdc_codegen(FILE *out, const crowdc_model *m)
 {
   char *cbuf = NULL, *kbuf = NULL;
@@ -954,6 +1035,7 @@ int crowdc_codegen(FILE *out, const crowdc_model *m)
   fputs("};\n", g.code);
 
   crowdc_cg_feeders(&g);
+  crowdc_cg_events(&g);
   crowdc_thr_emit(g.code, m);
   fputs("\nstatic const crowd_scenario_desc crowd_scenario = {\n"
         "  .abi = CROWD_ABI_VERSION,\n  .name = ", g.code);
@@ -971,6 +1053,10 @@ int crowdc_codegen(FILE *out, const crowdc_model *m)
   if (m->nthresholds)
     fprintf(g.code, "  .thresholds = crowd_thresholds,\n  .nthresholds = %zu,\n", m->nthresholds);
   crowdc_load_emit_scenario(g.code, m);
+  if (m->nhandlers)
+    fprintf(g.code, "  .handlers = crowd_handlers,\n  .nhandlers = %zu,\n", m->nhandlers);
+  if (m->nfiles)
+    fprintf(g.code, "  .files = crowd_files,\n  .nfiles = %zu,\n", m->nfiles);
   fputs("};\n", g.code);
   fputs("\nint main(int argc, char **argv)\n{\n"
         "  return crowd_main(&crowd_scenario, argc, argv);\n}\n", g.code);

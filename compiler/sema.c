@@ -21,7 +21,7 @@ const char *const crowdc_sema_methods[CROWDC_NMETHODS] = {
 
 /* Every form of the language, for "did you mean" and misplaced forms. */
 static const char *const crowdc_sema_top_forms[] = {
-  "scenario", "user", "feeder", "threshold", "options", "shape",
+  "scenario", "user", "feeder", "threshold", "options", "shape", "on", "extension",
 };
 static const char *const crowdc_sema_user_forms[] = {
   "let", "task", "on-start", "on-stop", "taskset", "sequence",
@@ -74,6 +74,7 @@ typedef struct crowdc_sema_ctx {
   int *utab;
   size_t ucap;
   const crowdc_node *own_form; /* the user form as written (before inheriting) */
+  const crowdc_handler *handler; /* the (on ...) form being checked, or NULL */
 } crowdc_sema_ctx;
 
 /* What statements are checked for: interrupt and reschedule end a task. */
@@ -81,6 +82,12 @@ enum { CROWDC_IN_BLOCK = 0, CROWDC_IN_TASK, CROWDC_IN_SET_START, CROWDC_IN_SET_S
 
 static int crowdc_sema_control(crowdc_sema_ctx *S, crowdc_node *form, const crowdc_node *h,
                                crowdc_stmt *st);
+/* event handlers (the section "events" below) */
+static const char *crowdc_sema_event_an(int kind);
+static int crowdc_sema_handler_refuses(crowdc_sema_ctx *S, const crowdc_node *h);
+static int crowdc_sema_event_stmt(crowdc_sema_ctx *S, crowdc_node *form, const crowdc_node *h,
+                                  crowdc_stmt *st);
+static void crowdc_sema_events(crowdc_sema_ctx *S, const crowdc_node *root);
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -312,6 +319,13 @@ static void crowdc_sema_undefined(crowdc_sema_ctx *S, const crowdc_loc *loc, con
   size_t n = 0;
   for (size_t i = S->nscope; i-- > 0 && n < 256;)
     cands[n++] = S->user->vars[S->scope[i]]->u.name.p;
+  int slot = S->handler ? crowdc_sema_find_slot(S, p, len) : -1;
+  if (slot >= 0 && slot < CROWD_EVV_COUNT) { /* predefined by other events */
+    crowdc_diag_error(S->diag, loc, "'%s' is not predefined in %s handler: only %s handlers have it",
+                      Q(q, p, len), crowdc_sema_event_an(S->handler->kind),
+                      slot == CROWD_EVV_NAME || slot == CROWD_EVV_ERROR ? "request and user-error" : "request");
+    return;
+  }
   crowdc_diag_error(S->diag, loc, "undefined variable '%s'%s", Q(q, p, len),
                     crowdc_diag_hint(hint, sizeof hint, p, len, cands, n));
 }
@@ -1798,6 +1812,252 @@ static void crowdc_sema_feeder(crowdc_sema_ctx *S, const crowdc_node *form, crow
   f->strategy = strategy;
 }
 
+/* ---- events: (on EVENT ...), (write-file ...), (call ...), (extension ...) ---- */
+
+/* In crowd.h's crowd_event_kind order, and the variables of crowd_event_slot. */
+static const char *const crowdc_sema_events_names[] = {
+  "test-start", "test-stop", "spawning", "spawning-complete", "quitting", "user-error", "request",
+};
+static const char *const crowdc_sema_event_vars[CROWD_EVV_COUNT] = {
+  "host", "users", "name", "method", "status", "error", "time",
+};
+static const char *const crowdc_sema_on_opts[] = { "name", "method", "failure", "min-time" };
+
+static const char *crowdc_sema_event_an(int kind)
+{
+  static const char *const an[] = {
+    "a 'test-start'", "a 'test-stop'", "a 'spawning'", "a 'spawning-complete'", "a 'quitting'",
+    "a 'user-error'", "a 'request'",
+  };
+  return an[kind];
+}
+
+/* What a handler cannot do: send requests, sleep, end a task.  1 after the
+ * error, else 0. */
+static int crowdc_sema_handler_refuses(crowdc_sema_ctx *S, const crowdc_node *h)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE];
+  if (!h || h->kind != CROWDC_N_SYMBOL)
+    return 0;
+  int refused = crowdc_sema_in(h->u.name.p, h->u.name.len, crowdc_sema_methods, CROWDC_NMETHODS) ||
+                crowdc_ast_is(h, CROWDC_N_SYMBOL, "sleep") || crowdc_ast_is(h, CROWDC_N_SYMBOL, "interrupt") ||
+                crowdc_ast_is(h, CROWDC_N_SYMBOL, "reschedule") ||
+                crowdc_ast_is(h, CROWDC_N_SYMBOL, "reschedule-now");
+  if (refused)
+    crowdc_diag_error(S->diag, &h->loc,
+                      "'%s' cannot be used in an event handler: handlers log, set variables, "
+                      "write files and call C functions",
+                      Q(q, h->u.name.p, h->u.name.len));
+  return refused;
+}
+
+/* Is p[0..len) a C identifier? */
+static int crowdc_sema_c_ident(const char *p, size_t len)
+{
+  if (len == 0 || (p[0] >= '0' && p[0] <= '9'))
+    return 0;
+  for (size_t i = 0; i < len; i++) {
+    char c = p[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+      return 0;
+  }
+  return 1;
+}
+
+/* A write-file path's index in the model's table (one entry per path). */
+static int crowdc_sema_file(crowdc_sema_ctx *S, const crowdc_node *path)
+{
+  crowdc_model *m = S->model;
+  const crowdc_strpart *p = &path->u.str.parts[0];
+  for (size_t i = 0; i < m->nfiles; i++) {
+    const crowdc_strpart *o = &m->files[i]->u.str.parts[0];
+    if (o->len == p->len && memcmp(o->p, p->p, p->len) == 0)
+      return (int)i;
+  }
+  m->files = crowdc_arena_grow(S->arena, m->files, m->nfiles, &m->filecap, sizeof *m->files);
+  m->files[m->nfiles] = path;
+  return (int)m->nfiles++;
+}
+
+/* (write-file "path" LINE) anywhere; (call NAME) in a handler. */
+static int crowdc_sema_event_stmt(crowdc_sema_ctx *S, crowdc_node *form, const crowdc_node *h,
+                                  crowdc_stmt *st)
+{
+  memset(st, 0, sizeof *st);
+  st->form = form;
+  st->feeder = -1;
+  st->slot = -1;
+  size_t n = form->u.seq.n;
+  if (crowdc_ast_is(h, CROWDC_N_SYMBOL, "write-file")) {
+    st->kind = CROWDC_S_WRITE;
+    if (n != 3) {
+      crowdc_diag_error(S->diag, &form->loc, "'write-file' takes a path and a line: "
+                                             "(write-file \"events.log\" \"started {host}\")");
+      return -1;
+    }
+    const crowdc_node *path = form->u.seq.items[1];
+    if (!crowdc_ast_plain_string(path) || path->u.str.n == 0 || path->u.str.parts[0].len == 0 ||
+        memchr(path->u.str.parts[0].p, '\0', path->u.str.parts[0].len)) {
+      crowdc_diag_error(S->diag, &path->loc, "the path of 'write-file' must be a plain, non-empty string "
+                                             "(the file is opened once, before the test)");
+      return -1;
+    }
+    st->slot = crowdc_sema_file(S, path);
+    st->expr = form->u.seq.items[2];
+    return crowdc_sema_expr(S, form->u.seq.items[2]) ? 0 : -1;
+  }
+  st->kind = CROWDC_S_CALL;
+  if (!S->handler) {
+    crowdc_diag_error(S->diag, &h->loc, "'call' is only allowed in an event handler, (on EVENT ...)");
+    return -1;
+  }
+  const crowdc_node *fn = n == 2 ? form->u.seq.items[1] : NULL;
+  if (!fn || fn->kind != CROWDC_N_SYMBOL || !crowdc_sema_c_ident(fn->u.name.p, fn->u.name.len)) {
+    crowdc_diag_error(S->diag, fn ? &fn->loc : &form->loc,
+                      "'call' takes the name of a C function of an extension: (call on_failure)");
+    return -1;
+  }
+  if (fn->u.name.len >= 6 && memcmp(fn->u.name.p, "crowd_", 6) == 0) {
+    crowdc_diag_error(S->diag, &fn->loc, "names starting with 'crowd_' are crowd's own; name the function otherwise");
+    return -1;
+  }
+  crowdc_model *m = S->model;
+  m->calls = crowdc_arena_grow(S->arena, m->calls, m->ncalls, &m->callcap, sizeof *m->calls);
+  m->calls[m->ncalls++] = fn;
+  st->expr = fn;
+  return 0;
+}
+
+/* The request filters of an (on request ...) form. */
+static void crowdc_sema_on_filters(crowdc_sema_ctx *S, const crowdc_sema_opts *o, crowdc_handler *hd)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE], hint[128];
+  for (size_t k = 0; k < CROWDC_COUNT(crowdc_sema_on_opts); k++)
+    if (o->kw[k] && hd->kind != CROWD_EV_REQUEST) {
+      crowdc_diag_error(S->diag, &o->kw[k]->loc, "':%s' filters request events; %s event has no request",
+                        crowdc_sema_on_opts[k], crowdc_sema_event_an(hd->kind));
+      return;
+    }
+  const crowdc_node *v;
+  if ((v = o->val[0])) {
+    if (!crowdc_ast_plain_string(v))
+      crowdc_diag_error(S->diag, &v->loc, "':name' takes a plain string, the request's name");
+    else
+      hd->name = v;
+  }
+  if ((v = o->val[1])) {
+    const char *p = v->kind == CROWDC_N_SYMBOL ? v->u.name.p : "";
+    size_t len = v->kind == CROWDC_N_SYMBOL ? v->u.name.len : 0;
+    for (int k = 0; k < CROWDC_NMETHODS; k++)
+      if (crowdc_sema_streq(p, len, crowdc_sema_methods[k]))
+        hd->method = k;
+    if (hd->method < 0)
+      crowdc_diag_error(S->diag, &v->loc, "':method' takes get, post, put, patch, delete, head or options%s%s",
+                        len ? ", got " : "", len ? crowdc_diag_hint(hint, sizeof hint, p, len, crowdc_sema_methods,
+                                                                   CROWDC_NMETHODS) : "");
+    (void)q;
+  }
+  if ((v = o->val[2]))
+    crowdc_sema_bool(S, v, "failure", &hd->failure);
+  if ((v = o->val[3])) {
+    if (v->kind != CROWDC_N_DURATION || v->u.d < 0)
+      crowdc_diag_error(S->diag, &v->loc, "':min-time' takes a duration such as 500ms");
+    else
+      hd->min_time = v->u.d;
+  }
+}
+
+static void crowdc_sema_on(crowdc_sema_ctx *S, crowdc_node *form, crowdc_handler *hd)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE], hint[256];
+  memset(hd, 0, sizeof *hd);
+  hd->form = form;
+  hd->method = -1;
+  hd->failure = -1;
+  hd->kind = -1;
+  const crowdc_node *ev = form->u.seq.n >= 2 ? form->u.seq.items[1] : NULL;
+  if (!ev || ev->kind != CROWDC_N_SYMBOL) {
+    crowdc_diag_error(S->diag, ev ? &ev->loc : &form->loc,
+                      "expected an event name after 'on': test-start, test-stop, spawning, "
+                      "spawning-complete, quitting, user-error or request");
+    return;
+  }
+  for (int k = 0; k < CROWD_EV_COUNT; k++)
+    if (crowdc_ast_is(ev, CROWDC_N_SYMBOL, crowdc_sema_events_names[k]))
+      hd->kind = k;
+  if (hd->kind < 0) {
+    crowdc_diag_error(S->diag, &ev->loc, "unknown event '%s'%s", Q(q, ev->u.name.p, ev->u.name.len),
+                      crowdc_diag_hint(hint, sizeof hint, ev->u.name.p, ev->u.name.len, crowdc_sema_events_names,
+                                       CROWDC_COUNT(crowdc_sema_events_names)));
+    return;
+  }
+  /* a scope of its own, as a user's */
+  crowdc_user *u = &hd->u;
+  u->name = ev;
+  S->user = u;
+  S->varcap = 0;
+  S->nscope = 0;
+  S->rowof = NULL;
+  S->rowcap = 0;
+  S->hcap = 0;
+  S->htab = NULL;
+  S->visible = NULL;
+  S->where = CROWDC_IN_BLOCK;
+  S->set_depth = 0;
+  S->handler = hd;
+  for (int k = 0; k < CROWD_EVV_COUNT; k++) {
+    const char *name = crowdc_sema_event_vars[k];
+    int slot = crowdc_sema_slot(S, crowdc_ast_name(S->arena, CROWDC_N_SYMBOL, ev->loc, name, strlen(name)));
+    int has = k <= CROWD_EVV_USERS || hd->kind == CROWD_EV_REQUEST ||
+              (hd->kind == CROWD_EV_USER_ERROR && (k == CROWD_EVV_NAME || k == CROWD_EVV_ERROR));
+    if (has) {
+      crowdc_sema_define(S, slot);
+      crowdc_sema_set_rowof(S, slot, -1);
+    }
+  }
+  crowdc_sema_opts o = { .names = crowdc_sema_on_opts, .n = CROWDC_COUNT(crowdc_sema_on_opts) };
+  crowdc_sema_options(S, form, 2, "on", &o);
+  crowdc_sema_on_filters(S, &o, hd);
+  u->init = crowdc_arena_alloc(S->arena, (o.nrest + 1) * sizeof *u->init);
+  crowdc_sema_stmts(S, (crowdc_node *const *)o.rest, o.nrest, u->init, &u->ninit);
+  S->handler = NULL;
+}
+
+/* (extension "hooks.c"): a C file compiled and linked in, read from the
+ * scenario's directory. */
+static void crowdc_sema_extension(crowdc_sema_ctx *S, const crowdc_node *form)
+{
+  const crowdc_node *p = form->u.seq.n == 2 ? form->u.seq.items[1] : NULL;
+  if (!p || !crowdc_ast_plain_string(p) || p->u.str.n == 0 || p->u.str.parts[0].len == 0 ||
+      memchr(p->u.str.parts[0].p, '\0', p->u.str.parts[0].len)) {
+    crowdc_diag_error(S->diag, p ? &p->loc : &form->loc,
+                      "'extension' takes the path of a C file: (extension \"hooks.c\")");
+    return;
+  }
+  crowdc_model *m = S->model;
+  m->extensions[m->nextensions++] = p;
+}
+
+static void crowdc_sema_events(crowdc_sema_ctx *S, const crowdc_node *root)
+{
+  crowdc_model *m = S->model;
+  size_t n = root->u.seq.n;
+  m->handlers = crowdc_arena_alloc(S->arena, (n + 1) * sizeof *m->handlers);
+  m->extensions = crowdc_arena_alloc(S->arena, (n + 1) * sizeof *m->extensions);
+  for (size_t i = 0; i < n && !S->diag->stopped; i++) {
+    crowdc_node *f = root->u.seq.items[i];
+    const crowdc_node *h = crowdc_sema_head(f);
+    if (h && crowdc_ast_is(h, CROWDC_N_SYMBOL, "extension")) {
+      crowdc_sema_extension(S, f);
+    } else if (h && crowdc_ast_is(h, CROWDC_N_SYMBOL, "on")) {
+      crowdc_handler *hd = &m->handlers[m->nhandlers];
+      crowdc_sema_on(S, f, hd);
+      if (hd->kind >= 0)
+        m->nhandlers++;
+    }
+  }
+}
+
 /* ---- tasks and users -------------------------------------------------- */
 
 /* The statements of a task, on-start or on-stop, appended to out. */
@@ -1812,7 +2072,11 @@ static void crowdc_sema_stmts(crowdc_sema_ctx *S, crowdc_node *const *items, siz
       if (crowdc_ast_is(h, CROWDC_N_SYMBOL, crowdc_sema_methods[k]))
         m = k;
     int rc = -1;
-    if (m >= 0)
+    if (S->handler && crowdc_sema_handler_refuses(S, h))
+      continue;
+    if (h && (crowdc_ast_is(h, CROWDC_N_SYMBOL, "write-file") || crowdc_ast_is(h, CROWDC_N_SYMBOL, "call")))
+      rc = crowdc_sema_event_stmt(S, st, h, &out[*nout]);
+    else if (m >= 0)
       rc = crowdc_sema_request(S, st, m, &out[*nout]);
     else if (h && crowdc_ast_is(h, CROWDC_N_SYMBOL, "let"))
       rc = crowdc_sema_let(S, st, &out[*nout]);
@@ -2639,6 +2903,9 @@ crowdc_model *crowdc_sema(crowdc_arena *a, crowdc_diag *d, const crowdc_source *
               crowdc_ast_is(h, CROWDC_N_SYMBOL, "options") ||
               crowdc_ast_is(h, CROWDC_N_SYMBOL, "shape"))) {
       continue; /* feeders are checked above; thresholds, options and shapes below */
+    } else if (h && (crowdc_ast_is(h, CROWDC_N_SYMBOL, "on") ||
+                     crowdc_ast_is(h, CROWDC_N_SYMBOL, "extension"))) {
+      continue; /* after the users (crowdc_sema_events) */
     } else if (h && crowdc_ast_is(h, CROWDC_N_SYMBOL, "scenario")) {
       if (scenario) {
         crowdc_diag_error(d, &h->loc, "only one 'scenario' form is allowed");
@@ -2679,6 +2946,7 @@ crowdc_model *crowdc_sema(crowdc_arena *a, crowdc_diag *d, const crowdc_source *
                                CROWDC_COUNT(crowdc_sema_top_forms));
     }
   }
+  crowdc_sema_events(&S, root);
   crowdc_sema_check_clients(&S);
   crowdc_thr_check(a, d, src, m, root); /* names: every request is known now */
   crowdc_load_check(a, d, m, root);      /* options, shape, :arrival (load.h) */

@@ -62,7 +62,9 @@ typedef enum crowdc_stmt_kind {
   CROWDC_S_WHILE,   /* (loop-while COND :max N ...) */
   CROWDC_S_SLEEP,   /* (sleep D) */
   CROWDC_S_LOG,     /* (log MSG :level L) */
-  CROWDC_S_CONTROL  /* (interrupt), (reschedule), (reschedule-now): return `control` */
+  CROWDC_S_CONTROL, /* (interrupt), (reschedule), (reschedule-now): return `control` */
+  CROWDC_S_WRITE,   /* (write-file "path" LINE): slot is the file's index, expr the line */
+  CROWDC_S_CALL     /* (call NAME) in an event handler: expr is the symbol */
 } crowdc_stmt_kind;
 
 typedef struct crowdc_stmt crowdc_stmt;
@@ -171,6 +173,19 @@ typedef struct crowdc_threshold {
 
 struct crowdc_load;
 
+/* An (on EVENT :filter V ... STMT...) form.  Its statements and variable
+ * slots are a user's (`u.init`, `u.vars`); the first CROWD_EVV_COUNT slots
+ * are the predefined variables, in crowd.h's crowd_event_slot order. */
+typedef struct crowdc_handler {
+  int kind;                  /* a crowd_event_kind */
+  const crowdc_node *form;
+  crowdc_user u;
+  const crowdc_node *name;   /* :name, a plain string, or NULL */
+  int method;                /* :method, an index into crowdc_sema_methods; -1 any */
+  int failure;               /* :failure true 1, false 0; -1 both */
+  double min_time;           /* :min-time, seconds; 0 any */
+} crowdc_handler;
+
 typedef struct crowdc_model {
   const char *source;       /* the file name, as given */
   const char *name;         /* the scenario's name */
@@ -187,6 +202,14 @@ typedef struct crowdc_model {
   crowdc_threshold *thresholds;
   size_t nthresholds;
   struct crowdc_load *load; /* (options ...), (shape ...), :arrival (load.h) */
+  crowdc_handler *handlers; /* (on ...) forms */
+  size_t nhandlers;
+  const crowdc_node **files; /* (write-file ...) paths, plain strings, one per path */
+  size_t nfiles, filecap;
+  const crowdc_node **calls; /* (call NAME) symbols, in source order */
+  size_t ncalls, callcap;
+  const crowdc_node **extensions; /* (extension "FILE") paths, plain strings */
+  size_t nextensions;
 } crowdc_model;
 
 /* Check a parsed file; the model, even when errors were reported (the

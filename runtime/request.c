@@ -13,6 +13,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "events.h"
 #include "runner.h"
 #include "stats.h"
 #include "user.h"
@@ -687,6 +688,9 @@ void crowd_request_record(crowd_request *req, const char *err)
   }
   if (u && u->runner && u->runner->opt->single_user)
     crowd_runner_print_request(u, err);
+  if (__builtin_expect(crowd_events_on_request, 0) && u && u->runner) /* (on request ...) */
+    crowd_events_request(u->desc->name, req->method, req->name.p, req->status, req->response_us, err,
+                         (long)u->runner->nusers);
 }
 
 void crowd_request_done(crowd_request *req)

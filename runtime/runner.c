@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "arrival.h"
+#include "events.h"
 #include "log.h"
 #include "procs.h"
 #include "reports.h"
@@ -117,6 +118,7 @@ static void spawn_cb(struct ev_loop *loop, ev_timer *w, int revents)
     ev_timer_stop(loop, w);
     r->phase = CROWD_RUNNER_RUNNING;
     log_all_spawned(r);
+    crowd_events_fire(CROWD_EV_SPAWNING_COMPLETE, (long)r->nusers);
     if (r->has_shape)
       crowd_shape_reached(&r->shape, r->nusers);
     crowd_runner_measure_spawned(r);
@@ -130,6 +132,7 @@ static void spawn_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void runner_finish(crowd_runner *r)
 {
   r->phase = CROWD_RUNNER_STOPPED;
+  crowd_events_fire(CROWD_EV_TEST_STOP, (long)r->nusers);
   ev_timer_stop(r->loop, &r->stop_timer);
   ev_timer_stop(r->loop, &r->stats_timer); /* no periodic table after the end */
   if (r->web && !r->quitting) { /* the web UI stays up */
@@ -435,6 +438,9 @@ int crowd_runner_swarm(crowd_runner *r, long users, double rate, const char *hos
     ev_timer_start(r->loop, &r->runtime_timer);
   }
   crowd_log(CROWD_LOG_INFO, "crowd.runners", "Ramping to %ld users at a rate of %.2f per second", users, rate);
+  if (fresh)
+    crowd_events_fire(CROWD_EV_TEST_START, 0);
+  crowd_events_fire(CROWD_EV_SPAWNING, (long)r->nusers);
   runner_ramp(r);
   return 0;
 }
@@ -619,6 +625,8 @@ static void runner_report_thresholds(crowd_runner *r)
 static void runner_start_load(crowd_runner *r)
 {
   bool failed;
+  crowd_events_fire(CROWD_EV_TEST_START, 0);
+  crowd_events_fire(CROWD_EV_SPAWNING, 0);
   r->arrival = crowd_arrival_new(r, &failed);
   if (failed)
     crowd_log(CROWD_LOG_ERROR, "crowd.main", "out of memory: the :arrival classes do not run");
@@ -658,6 +666,10 @@ int crowd_runner_run(const crowd_scenario_desc *sc, const crowd_options *opt, co
     r.target = 1;
     printf("type\t%-50s\tresp_ms\tlength\tstatus\texception\tsaved\n", "name");
     fflush(stdout);
+  }
+  if (crowd_events_init(sc, host) != 0) { /* write-file targets: before any load */
+    crowd_events_free();
+    return CROWD_EXIT_NO_START;
   }
   r.loop = ev_default_loop(EVFLAG_AUTO);
   if (r.loop == NULL) {
@@ -714,6 +726,7 @@ int crowd_runner_run(const crowd_scenario_desc *sc, const crowd_options *opt, co
   }
 
   ev_run(r.loop, 0);
+  crowd_events_fire(CROWD_EV_QUITTING, (long)r.nusers);
 
   /* --processes: a child ships its last stats; the parent waits for them */
   int procs_code = crowd_procs_detach(&r, 0);
@@ -739,5 +752,6 @@ int crowd_runner_run(const crowd_scenario_desc *sc, const crowd_options *opt, co
   r.reports = NULL;
   runner_free(&r);
   ev_loop_destroy(r.loop);
+  crowd_events_free();
   return code;
 }

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "arrival.h"
 #include "rng.h"
+#include "events.h"
 #include "runner.h"
 
 /* ---- user classes ------------------------------------------------------------ */
@@ -139,6 +140,7 @@ void crowd_task_error(crowd_user *u, const char *site, const char *fmt, ...)
   crowd_log(CROWD_LOG_ERROR, "crowd.user", "%s: %s", site ? site : "?", msg);
   if (u && u->runner) {
     crowd_runner_user_error(u->runner);
+    crowd_events_user_error(u->desc ? u->desc->name : "?", msg, (long)u->runner->nusers);
     /* the exceptions CSV and reports: message and where (Locust's traceback) */
     if (u->runner->stats)
       crowd_stats_record_exception(u->runner->stats, msg, site ? site : "?", crowd_clock_wall());

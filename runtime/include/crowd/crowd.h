@@ -287,6 +287,53 @@ void crowd_req_flags(crowd_user *u, unsigned flags);
 void crowd_req_basic_auth(crowd_user *u, const crowd_val *user, const crowd_val *password);
 void crowd_req_bearer_auth(crowd_user *u, const crowd_val *token);
 
+/* ---- events (doc/language.md, "Events"; doc/extensions.md) ------------- */
+
+/* Scenario-level hooks: (on EVENT ...) forms.  crowd.h's order is the
+ * order of the names in the language. */
+typedef enum crowd_event_kind {
+  CROWD_EV_TEST_START = 0, CROWD_EV_TEST_STOP, CROWD_EV_SPAWNING, CROWD_EV_SPAWNING_COMPLETE,
+  CROWD_EV_QUITTING, CROWD_EV_USER_ERROR, CROWD_EV_REQUEST, CROWD_EV_COUNT
+} crowd_event_kind;
+
+/* The variables an event predefines, in the first slots of every handler
+ * (a slot an event does not set stays nil). */
+typedef enum crowd_event_slot {
+  CROWD_EVV_HOST = 0, CROWD_EVV_USERS, CROWD_EVV_NAME, CROWD_EVV_METHOD, CROWD_EVV_STATUS,
+  CROWD_EVV_ERROR, CROWD_EVV_TIME, CROWD_EVV_COUNT
+} crowd_event_slot;
+
+/* One (on EVENT :filter V ... STMT...) form.  fn runs the statements with
+ * the handler's own nvars slots (never yields). */
+typedef struct crowd_handler_desc {
+  crowd_event_kind kind;
+  crowd_task_fn fn;
+  int nvars;
+  const char *const *var_names;
+  /* request filters */
+  const char *name;            /* :name; NULL: any */
+  int method;                  /* :method, a crowd_method; -1: any */
+  int failure;                 /* :failure: 1 failures only, 0 successes only, -1 both */
+  double min_time;             /* :min-time in seconds; 0: any */
+  const char *site;            /* "file:line:col" */
+} crowd_handler_desc;
+
+/* A (write-file "path" ...) target, opened (appending) before the test. */
+typedef struct crowd_file_desc {
+  const char *path;            /* as written: relative to the working directory */
+  const char *site;
+} crowd_file_desc;
+
+/* (write-file "path" LINE): LINE and a newline, appended to file `file`
+ * (an index into crowd_scenario_desc.files). */
+void crowd_write_file(crowd_user *u, const char *site, int file, const crowd_val *line);
+
+/* (call NAME): a C function of an extension (crowd/extension.h), called
+ * with the event being handled. */
+struct crowd_event;
+typedef void (*crowd_ext_fn)(const struct crowd_event *ev);
+void crowd_ext_call(crowd_user *u, const char *site, crowd_ext_fn fn);
+
 /* ---- the scenario model (static tables) ------------------------------ */
 
 typedef enum crowd_wait_kind {
@@ -446,6 +493,10 @@ typedef struct crowd_scenario_desc {
   const crowd_option_desc *options; /* (options ...); NULL if none */
   int noptions;
   const crowd_shape_desc *shape;    /* (shape ...); NULL if none */
+  const crowd_handler_desc *handlers; /* (on EVENT ...) forms; NULL if none */
+  int nhandlers;
+  const crowd_file_desc *files;     /* (write-file ...) targets; NULL if none */
+  int nfiles;
 } crowd_scenario_desc;
 
 /* The executable's main: options, run, report.  Returns the exit code. */
