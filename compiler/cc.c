@@ -228,6 +228,75 @@ static int crowdc_cc_static_missing(const char *cc, const char *libs)
   return missing;
 }
 
+/* Every (call NAME) must be defined by the extensions: compiled first on
+ * their own (their errors are theirs), then read with nm, so that a missing
+ * function is reported at its call, not as the linker's message.  0, or 2. */
+static int crowdc_cc_check_calls(const crowdc_cc_opts *o, const crowdc_argv *flags)
+{
+  if (o->ncalls == 0)
+    return 0;
+  char *defined = calloc(1, 1);
+  size_t dlen = 0;
+  int rc = 0;
+  for (size_t i = 0; i < o->nextensions && rc == 0; i++) {
+    char obj[] = "/tmp/crowdc-ext-XXXXXX.o";
+    int fd = mkstemps(obj, 2);
+    if (fd < 0) {
+      fprintf(stderr, "crowdc: error: cannot create a temporary file: %s\n", strerror(errno));
+      rc = 2;
+      break;
+    }
+    close(fd);
+    crowdc_argv a = { 0 };
+    for (size_t k = 0; k < flags->n; k++)
+      crowdc_argv_push(&a, flags->v[k]);
+    crowdc_argv_push(&a, "-c");
+    crowdc_argv_push(&a, o->extensions[i]);
+    crowdc_argv_push(&a, "-o");
+    crowdc_argv_push(&a, obj);
+    if (crowdc_cc_exec(&a, NULL, 0) != 0) {
+      fprintf(stderr, "crowdc: error: the extension '%s' does not compile\n", o->extensions[i]);
+      rc = 2;
+    }
+    crowdc_argv_free(&a);
+    static char syms[1 << 20];
+    crowdc_argv nm = { 0 };
+    crowdc_argv_push(&nm, "nm");
+    crowdc_argv_push(&nm, "-g");
+    crowdc_argv_push(&nm, "--defined-only");
+    crowdc_argv_push(&nm, obj);
+    if (rc == 0 && crowdc_cc_exec(&nm, syms, sizeof syms) == 0) {
+      size_t n = strlen(syms);
+      char *d = realloc(defined, dlen + n + 2);
+      if (d) {
+        defined = d;
+        memcpy(defined + dlen, syms, n);
+        dlen += n;
+        defined[dlen++] = '\n';
+        defined[dlen] = '\0';
+      }
+    }
+    crowdc_argv_free(&nm);
+    unlink(obj);
+  }
+  int missing = 0;
+  for (size_t i = 0; rc == 0 && i < o->ncalls; i++) {
+    /* nm's lines end with " T NAME" */
+    size_t len = strlen(o->calls[i]);
+    int found = 0;
+    for (const char *p = defined; p && (p = strstr(p, o->calls[i])) != NULL; p += len)
+      if (p > defined && p[-1] == ' ' && p[-2] == 'T' && (p[len] == '\n' || p[len] == '\0'))
+        found = 1;
+    if (!found)
+      fprintf(stderr, "%s: error: (call %s): no extension defines a function '%s'%s\n", o->call_sites[i],
+              o->calls[i], o->calls[i],
+              o->nextensions ? "" : " (give its .c file with --extension FILE or (extension \"FILE\"))");
+    missing += !found;
+  }
+  free(defined);
+  return rc ? rc : missing ? 1 : 0;
+}
+
 int crowdc_cc_run(const crowdc_cc_opts *o)
 {
   if (o->static_link && crowdc_cc_static_missing(o->cc, CROWD_CURL_STATIC_LIBS))
@@ -266,7 +335,15 @@ int crowdc_cc_run(const crowdc_cc_opts *o)
     lib = crowdc_cc_join("", "libcrowd.a");
 #endif
   }
+  int crc = crowdc_cc_check_calls(o, &a);
+  if (crc != 0) {
+    free(lib);
+    crowdc_argv_free(&a);
+    return crc;
+  }
   crowdc_argv_push(&a, o->cfile);
+  for (size_t i = 0; i < o->nextensions; i++)
+    crowdc_argv_push(&a, o->extensions[i]);
   crowdc_argv_push(&a, lib ? lib : "libcrowd.a");
   free(lib);
   if (o->static_link) {

@@ -18,7 +18,8 @@ enum { CROWDC_MAX_INPUT = 16 * 1024 * 1024 };
 
 static void crowdc_usage(FILE *out)
 {
-  fputs("usage: crowdc FILE.crowd [-o OUT] [--check] [--emit-c] [--static] [--cc CC] [-v]\n"
+  fputs("usage: crowdc FILE.crowd [-o OUT] [--check] [--emit-c] [--static] [--extension FILE]\n"
+        "              [--cc CC] [-v]\n"
         "\n"
         "Compile a crowd scenario into a load-testing executable.\n"
         "\n"
@@ -27,6 +28,8 @@ static void crowdc_usage(FILE *out)
         "  --check        check the scenario only: report every error, write nothing\n"
         "  --emit-c       write the generated C (to stdout, or to -o) instead of compiling\n"
         "  --static       link a fully static executable\n"
+        "  --extension FILE  compile and link FILE, a C extension whose functions\n"
+        "                 the scenario's (call NAME) runs (doc/extensions.md)\n"
         "  --cc CC        the C compiler to run (default: $CC, else the one crowd was\n"
         "                 built with)\n"
         "  -v, --verbose  print the C compiler's command line\n"
@@ -99,12 +102,13 @@ static char *crowdc_default_out(const char *path)
   return strdup("a.out");
 }
 
-enum { OPT_CHECK = 256, OPT_EMIT_C, OPT_STATIC, OPT_CC, OPT_VERSION, OPT_HELP, OPT_BUILTINS_MD };
+enum { OPT_EXTENSION = 255, OPT_CHECK = 256, OPT_EMIT_C, OPT_STATIC, OPT_CC, OPT_VERSION, OPT_HELP, OPT_BUILTINS_MD };
 
 int main(int argc, char **argv)
 {
   static const struct option longopts[] = {
     { "check", no_argument, NULL, OPT_CHECK },
+    { "extension", required_argument, NULL, OPT_EXTENSION },
     { "emit-c", no_argument, NULL, OPT_EMIT_C },
     { "static", no_argument, NULL, OPT_STATIC },
     { "cc", required_argument, NULL, OPT_CC },
@@ -116,12 +120,24 @@ int main(int argc, char **argv)
   };
   const char *out = NULL, *cc = NULL;
   int check = 0, emit_c = 0, static_link = 0, verbose = 0;
+  char **extra = NULL; /* --extension FILE..., borrowed from argv */
+  size_t nextra = 0;
   int c;
   while ((c = getopt_long(argc, argv, "o:v", longopts, NULL)) != -1) {
     switch (c) {
     case 'o': out = optarg; break;
     case 'v': verbose = 1; break;
     case OPT_CHECK: check = 1; break;
+    case OPT_EXTENSION: {
+      char **nx = realloc(extra, (nextra + 1) * sizeof *nx);
+      if (!nx) {
+        fputs("crowdc: error: out of memory\n", stderr);
+        return 2;
+      }
+      extra = nx;
+      extra[nextra++] = optarg;
+      break;
+    }
     case OPT_EMIT_C: emit_c = 1; break;
     case OPT_STATIC: static_link = 1; break;
     case OPT_CC: cc = optarg; break;
@@ -191,7 +207,8 @@ int main(int argc, char **argv)
     }
   }
 
-  int rc = crowdc_compile(&src, stderr, cout);
+  crowdc_link_info link = { 0 };
+  int rc = crowdc_compile_link(&src, stderr, cout, emit_c ? NULL : &link);
   free(text);
   int werr = rc < 0;
   if (cout != stdout && fclose(cout) != 0)
@@ -220,9 +237,25 @@ int main(int argc, char **argv)
     .static_link = static_link,
     .verbose = verbose,
   };
+  /* --extension FILE, then the scenario's (extension "FILE") forms */
+  char **exts = calloc(nextra + link.nextensions + 1, sizeof *exts);
+  if (!exts) {
+    fputs("crowdc: error: out of memory\n", stderr);
+    return 2;
+  }
+  for (size_t i = 0; i < nextra; i++)
+    exts[i] = extra[i];
+  for (size_t i = 0; i < link.nextensions; i++)
+    exts[nextra + i] = link.extensions[i];
+  o.extensions = exts;
+  o.nextensions = nextra + link.nextensions;
+  o.calls = link.calls;
+  o.call_sites = link.call_sites;
+  o.ncalls = link.ncalls;
   int ccrc = o.out ? crowdc_cc_run(&o) : 2;
-  if (ccrc == 3) {
-    ccrc = 2;
+  crowdc_link_info_free(&link);
+  if (ccrc == 3 || ccrc == 1) { /* nothing of crowdc's is at fault */
+    ccrc = ccrc == 3 ? 2 : 1;
     if (unlink(cpath) != 0)
       fprintf(stderr, "crowdc: warning: cannot remove '%s': %s\n", cpath, strerror(errno));
   } else if (ccrc != 0) {
@@ -235,5 +268,7 @@ int main(int argc, char **argv)
   }
   free(defout);
   free(cpath);
+  free(exts);
+  free(extra);
   return ccrc;
 }
