@@ -38,7 +38,7 @@ static const char css[] =
     "text-transform:uppercase;letter-spacing:.04em}.meta b{font-weight:600;overflow-wrap:anywhere}"
     "table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}"
     "th,td{padding:5px 8px;border-bottom:1px solid #e6eaef;text-align:right;white-space:nowrap}"
-    "th{background:#f6f8fa;font-weight:600;color:#333}"
+    "th{background:#f6f8fa;font-weight:600;color:#333;white-space:normal}"
     "td.l,th.l,td.m{text-align:left}td.l{white-space:normal;overflow-wrap:anywhere;min-width:12em}"
     "tr.total td{font-weight:700;border-top:2px solid #d1d9e0}"
     ".scroll{overflow-x:auto}.none{color:#59636e}"
@@ -49,7 +49,21 @@ static const char css[] =
     ".grid{stroke:#e6eaef;stroke-width:1}.axis{stroke:#8c959f;stroke-width:1}"
     ".tip{position:absolute;pointer-events:none;background:rgba(31,35,40,.92);color:#fff;padding:4px 8px;"
     "border-radius:4px;font-size:12px;display:none;white-space:nowrap}"
-    "footer{color:#59636e;font-size:12px;text-align:center;padding:8px}";
+    "footer{color:#59636e;font-size:12px;text-align:center;padding:8px}"
+    ".live{background:#ddf4ff;color:#0969da}"
+    ".legend{list-style:none;display:flex;flex-wrap:wrap;gap:2px 16px;margin:0 0 2px;padding:0;"
+    "font-size:12px;color:#59636e}.legend li{max-width:30em;overflow:hidden;text-overflow:ellipsis;"
+    "white-space:nowrap}.legend i{display:inline-block;width:12px;height:3px;margin-right:4px;"
+    "vertical-align:middle}";
+
+/* ?theme=dark (the web UI's /stats/report), after css. */
+static const char css_dark[] =
+    "body{color:#e6edf3;background:#0d1117}section{background:#161b22;border-color:#30363d}"
+    "th{background:#21262d;color:#e6edf3}th,td{border-bottom-color:#30363d}"
+    "tr.total td{border-top-color:#30363d}.meta span,.none,h1 small,footer,.legend,.chart h3 em{color:#8d96a0}"
+    "svg text{fill:#8d96a0}.grid{stroke:#30363d}.axis{stroke:#6e7681}"
+    ".ok{background:#1a7f3740;color:#3fb950}.bad{background:#cf222e40;color:#f85149}"
+    ".live{background:#0969da40;color:#58a6ff}";
 
 /* Hover: a vertical line and a tooltip with the values under the pointer. */
 static const char js[] =
@@ -162,14 +176,22 @@ static const char *fmt_axis(char buf[32], double v)
 
 /* ---- charts ---- */
 
+/* Per-entry charts show the entries with the most requests, at most: */
+#define MAX_SERIES 10
+
 struct chart {
     const char *title;
     const char *unit;
     int nseries;
-    const char *names[2];
-    const char *colors[2];
-    double *values[2]; /* per point; < 0: no value (a gap in the line) */
+    const char *names[MAX_SERIES];
+    const char *colors[MAX_SERIES];
+    double *values[MAX_SERIES]; /* per point; < 0: no value (a gap in the line) */
+    const char *legend_names[MAX_SERIES]; /* non-NULL: a legend under the title (entry names) */
 };
+
+/* Tableau 10: distinct on white and on the dark theme. */
+static const char *const palette[MAX_SERIES] = { "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+                                                 "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac" };
 
 static void chart_axes(FILE *f, double ymax, double t0, double t1)
 {
@@ -261,12 +283,22 @@ static void chart(FILE *f, const struct chart *c, const double *t, size_t n, dou
     fputs("<div class=\"chart\"", f);
     chart_data(f, c, px, t, n, t0);
     fprintf(f, "><h3>%s <em>(%s)</em>", c->title, c->unit);
-    for (int k = 0; k < c->nseries; k++) {
+    for (int k = 0; k < c->nseries && c->legend_names[0] == NULL; k++) {
         fprintf(f, "<em><i style=\"background:%s\"></i>", c->colors[k]);
         esc(f, c->names[k]);
         fputs("</em>", f);
     }
-    fprintf(f, "</h3><svg viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"%s\">", CW, CH, c->title);
+    fputs("</h3>", f);
+    if (c->legend_names[0]) {
+        fputs("<ul class=\"legend\">", f);
+        for (int k = 0; k < c->nseries; k++) {
+            fprintf(f, "<li><i style=\"background:%s\"></i>", c->colors[k]);
+            esc(f, c->legend_names[k]);
+            fputs("</li>", f);
+        }
+        fputs("</ul>", f);
+    }
+    fprintf(f, "<svg viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"%s\">", CW, CH, c->title);
     chart_axes(f, ymax, t0, t1);
     if (n == 0)
         fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">no data</text>", (PL + PR) / 2,
@@ -280,10 +312,91 @@ static void chart(FILE *f, const struct chart *c, const double *t, size_t n, dou
     free(px);
 }
 
+/* The values of an entry's series (p50 or p95) at the total's times
+ * t[0..n): the entry's point covering each time (entries are sampled with
+ * the total but merged at other strides); -1 before the entry's first. */
+static void resample(const crowd_history_point *p, size_t m, bool p95, const double *t, size_t n,
+                     double *out)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++) {
+        while (j < m && p[j].time < t[i] - 1e-6)
+            j++;
+        bool covered = j < m && (t[i] > p[j].start + 1e-6 || fabs(t[i] - p[j].time) < 1e-6);
+        out[i] = covered ? (p95 ? p[j].p95_ms : p[j].p50_ms) : -1;
+    }
+}
+
+/* Up to MAX_SERIES entries with requests, the busiest first; returns how
+ * many, their indexes (crowd_stats_entry_at order) in idx. */
+static int busiest_entries(const crowd_stats *st, size_t idx[MAX_SERIES])
+{
+    int k = 0;
+    size_t n = crowd_stats_entry_count(st);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t req = crowd_stats_entry_num_requests(crowd_stats_entry_at(st, i));
+        if (req == 0)
+            continue;
+        int pos = k < MAX_SERIES ? k++ : MAX_SERIES;
+        while (pos > 0 && crowd_stats_entry_num_requests(crowd_stats_entry_at(st, idx[pos - 1])) < req) {
+            if (pos < MAX_SERIES)
+                idx[pos] = idx[pos - 1];
+            pos--;
+        }
+        if (pos < MAX_SERIES)
+            idx[pos] = i;
+    }
+    return k;
+}
+
+/* Response times per entry: p50 and p95 lines of the busiest entries. */
+static void entry_charts(crowd_reports *rep, FILE *f, const double *t, size_t n, double t0, double t1)
+{
+    size_t idx[MAX_SERIES];
+    int k = busiest_entries(rep->st, idx);
+    if (k == 0)
+        return;
+    double *buf = calloc(2 * (size_t)k * (n ? n : 1), sizeof *buf);
+    char *labels[MAX_SERIES] = { NULL };
+    if (buf == NULL)
+        return;
+    struct chart c50 = { "Median response time per request", "ms, last 10 s", k, { NULL }, { NULL }, { NULL }, { NULL } };
+    struct chart c95 = { "95th percentile per request", "ms, last 10 s", k, { NULL }, { NULL }, { NULL }, { NULL } };
+    for (int s = 0; s < k; s++) {
+        const crowd_stats_entry *e = crowd_stats_entry_at(rep->st, idx[s]);
+        size_t m;
+        const crowd_history_point *p = crowd_history_points(rep->hist, idx[s], &m);
+        double *v50 = buf + (size_t)(2 * s) * n, *v95 = buf + (size_t)(2 * s + 1) * n;
+        resample(p, m, false, t, n, v50);
+        resample(p, m, true, t, n, v95);
+        if (asprintf(&labels[s], "%s %s", crowd_stats_entry_method(e), crowd_stats_entry_name(e)) < 0)
+            labels[s] = NULL;
+        const char *label = labels[s] ? labels[s] : crowd_stats_entry_name(e);
+        c50.names[s] = c95.names[s] = c50.legend_names[s] = c95.legend_names[s] = label;
+        c50.colors[s] = c95.colors[s] = palette[s];
+        c50.values[s] = v50;
+        c95.values[s] = v95;
+    }
+    chart(f, &c50, t, n, t0, t1);
+    chart(f, &c95, t, n, t0, t1);
+    if (crowd_stats_entry_count(rep->st) > (size_t)k)
+        fprintf(f, "<p class=\"none\">The %d requests with the most calls of %zu.</p>\n", k,
+                crowd_stats_entry_count(rep->st));
+    for (int s = 0; s < k; s++)
+        free(labels[s]);
+    free(buf);
+}
+
 static void charts(crowd_reports *rep, FILE *f)
 {
     size_t n;
+    double t0 = rep->start_wall, t1 = rep->end_wall > t0 ? rep->end_wall : t0 + 1;
     const crowd_history_point *p = crowd_history_points(rep->hist, CROWD_HISTORY_TOTAL, &n);
+    /* the points of this test only (a web UI test restarted or reset) */
+    while (n > 0 && p->time < t0 - 1e-6) {
+        p++;
+        n--;
+    }
     double *buf = calloc(6 * (n ? n : 1), sizeof *buf);
     if (buf == NULL)
         return;
@@ -297,15 +410,15 @@ static void charts(crowd_reports *rep, FILE *f)
         p95[i] = p[i].p95_ms;
         users[i] = p[i].users;
     }
-    double t0 = rep->start_wall, t1 = rep->end_wall > t0 ? rep->end_wall : t0 + 1;
     fputs("<section><h2>Over time</h2>\n", f);
     struct chart c1 = { "Requests per second", "req/s, last 10 s", 2, { "requests/s", "failures/s" },
-                        { "#1a7f37", "#cf222e" }, { rps, fps } };
-    struct chart c2 = { "Response times", "ms", 2, { "median (p50)", "p95" },
-                        { "#0969da", "#bc4c00" }, { p50, p95 } };
-    struct chart c3 = { "Users", "count", 1, { "users", NULL }, { "#8250df", NULL }, { users, NULL } };
+                        { "#1a7f37", "#cf222e" }, { rps, fps }, { NULL } };
+    struct chart c2 = { "Response times", "ms, last 10 s", 2, { "median (p50)", "p95" },
+                        { "#0969da", "#bc4c00" }, { p50, p95 }, { NULL } };
+    struct chart c3 = { "Users", "count", 1, { "users", NULL }, { "#8250df", NULL }, { users, NULL }, { NULL } };
     chart(f, &c1, t, n, t0, t1);
     chart(f, &c2, t, n, t0, t1);
+    entry_charts(rep, f, t, n, t0, t1);
     chart(f, &c3, t, n, t0, t1);
     fputs("<p class=\"none\">Rates and percentiles over the last 10 seconds at each point, "
           "sampled every second.</p></section>\n",
@@ -400,6 +513,105 @@ static void tables(crowd_reports *rep, FILE *f)
     free(sorted);
 }
 
+/* Service time against the latency from the intended start (measure.h),
+ * for the entries of paced tasks; nothing when no task was paced. */
+static void corrected_row(FILE *f, const crowd_stats_entry *e, bool total)
+{
+    static const double pcts[] = { 0.5, 0.95, 0.99, 1.0 };
+    const crowd_hist *c = crowd_measure_corrected_hist(e);
+    /* the total's service time would count the requests of tasks that are
+     * not paced too: left out */
+    const crowd_hist *h = total ? NULL : crowd_stats_entry_hist(e);
+    fputs(total ? "<tr class=\"total\">" : "<tr>", f);
+    td_method(f, crowd_stats_entry_method(e));
+    td_text(f, crowd_stats_entry_name(e));
+    for (size_t i = 0; i < 4; i++)
+        td_ms(f, h && crowd_hist_count(h) > 0, h ? crowd_hist_percentile(h, pcts[i]) : 0);
+    for (size_t i = 0; i < 4; i++)
+        td_ms(f, crowd_hist_count(c) > 0, crowd_hist_percentile(c, pcts[i]));
+    fprintf(f, "<td>%" PRIu64 "</td></tr>\n", crowd_hist_count(c));
+}
+
+static void corrected(crowd_reports *rep, FILE *f)
+{
+    const crowd_stats *st = rep->st;
+    if (crowd_measure_paced_starts(st) == 0 && !crowd_measure_corrected_hist(crowd_stats_total(st)))
+        return;
+    char lag[32];
+    fputs("<section><h2>Corrected response times (from the intended start of paced tasks)</h2>", f);
+    if (crowd_measure_corrected_hist(crowd_stats_total(st))) {
+        fputs("<div class=\"scroll\"><table id=\"corrected\"><thead><tr><th class=\"l\" rowspan=\"2\">Type</th>"
+              "<th class=\"l\" rowspan=\"2\">Name</th><th colspan=\"4\">Service time (ms)</th>"
+              "<th colspan=\"4\">Corrected latency (ms)</th><th rowspan=\"2\"># paced</th></tr><tr>"
+              "<th>50%</th><th>95%</th><th>99%</th><th>100%</th><th>50%</th><th>95%</th><th>99%</th>"
+              "<th>100%</th></tr></thead><tbody>\n",
+              f);
+        size_t n;
+        const crowd_stats_entry **sorted = crowd_stats_sorted_entries(st, &n);
+        size_t paced = 0;
+        for (size_t i = 0; i < n; i++)
+            if (crowd_measure_corrected_hist(sorted[i])) {
+                corrected_row(f, sorted[i], false);
+                paced++;
+            }
+        free(sorted);
+        if (paced > 1)
+            corrected_row(f, crowd_stats_total(st), true);
+        fputs("</tbody></table></div>", f);
+    }
+    fprintf(f, "<p class=\"none\">Schedule: %" PRIu64 " paced task starts, %" PRIu64
+               " fell behind (started more than %u ms late), max lag %s ms.</p></section>\n",
+            crowd_measure_paced_starts(st), crowd_measure_late_starts(st), CROWD_MEASURE_LATE_US / 1000u,
+            fmt_ms(lag, (double)crowd_measure_max_lag_us(st) / 1000.0));
+}
+
+/* avg / max of a phase, in ms */
+static void td_phase(FILE *f, double avg_us, double max_us)
+{
+    char a[32], m[32];
+    fprintf(f, "<td>%s <span class=\"none\">/ %s</span></td>", fmt_ms(a, avg_us / 1000.0),
+            fmt_ms(m, max_us / 1000.0));
+}
+
+static void timing_row(FILE *f, const crowd_stats_entry *e, bool total)
+{
+    fputs(total ? "<tr class=\"total\">" : "<tr>", f);
+    td_method(f, crowd_stats_entry_method(e));
+    td_text(f, crowd_stats_entry_name(e));
+    for (int p = 0; p < CROWD_PHASE_COUNT; p++)
+        td_phase(f, crowd_measure_phase_avg(e, (crowd_phase)p),
+                 (double)crowd_measure_phase_max(e, (crowd_phase)p));
+    const crowd_hist *t = crowd_measure_ttfb_hist(e);
+    bool have = t && crowd_hist_count(t) > 0;
+    td_ms(f, have, have ? crowd_hist_percentile(t, 0.5) : 0);
+    td_ms(f, have, have ? crowd_hist_percentile(t, 0.95) : 0);
+    const crowd_hist *h = crowd_stats_entry_hist(e);
+    td_phase(f, crowd_hist_mean(h), (double)crowd_hist_max(h));
+    fprintf(f, "<td>%" PRIu64 "</td></tr>\n", crowd_measure_timed(e));
+}
+
+/* The timing breakdown (measure.h): nothing when no request was timed. */
+static void timings(crowd_reports *rep, FILE *f)
+{
+    const crowd_stats *st = rep->st;
+    if (crowd_measure_timed(crowd_stats_total(st)) == 0)
+        return;
+    fputs("<section><h2>Timing breakdown</h2><div class=\"scroll\"><table id=\"timings\"><thead><tr>"
+          "<th class=\"l\">Type</th><th class=\"l\">Name</th><th>DNS</th><th>Connect</th><th>TLS</th>"
+          "<th>TTFB</th><th>TTFB 50%</th><th>TTFB 95%</th><th>Total</th><th># timed</th></tr></thead><tbody>\n",
+          f);
+    size_t n;
+    const crowd_stats_entry **sorted = crowd_stats_sorted_entries(st, &n);
+    for (size_t i = 0; i < n; i++)
+        if (crowd_measure_timed(sorted[i]) > 0)
+            timing_row(f, sorted[i], false);
+    free(sorted);
+    timing_row(f, crowd_stats_total(st), true);
+    fputs("</tbody></table></div><p class=\"none\">Average / maximum in ms. DNS, connect and TLS are 0 "
+          "on a kept-alive connection; time to first byte (TTFB) includes them.</p></section>\n",
+          f);
+}
+
 static void failures(crowd_reports *rep, FILE *f)
 {
     char a[64], b[64];
@@ -485,15 +697,19 @@ static void meta(crowd_reports *rep, FILE *f)
         snprintf(a, sizeof a, "until stopped");
     meta_item(f, "Run time (-t)", a);
     meta_item(f, "Start", fmt_local(a, rep->start_wall));
-    meta_item(f, "End", fmt_local(b, rep->end_wall));
+    meta_item(f, rep->live_state ? "Report time" : "End", fmt_local(b, rep->end_wall));
     meta_item(f, "Duration", fmt_duration(c, rep->end_wall - rep->start_wall));
     snprintf(a, sizeof a, "%" PRIu64, crowd_stats_entry_num_requests(total));
     meta_item(f, "Requests", a);
     snprintf(a, sizeof a, "%" PRIu64 " (%.2f%%)", crowd_stats_entry_num_failures(total),
              crowd_stats_entry_fail_ratio(total) * 100.0);
     meta_item(f, "Failures", a);
-    snprintf(a, sizeof a, "%d", rep->exit_code);
-    meta_item(f, "Exit code", a);
+    if (rep->live_state) {
+        meta_item(f, "State", rep->live_state);
+    } else {
+        snprintf(a, sizeof a, "%d", rep->exit_code);
+        meta_item(f, "Exit code", a);
+    }
     /* the generator itself (measure.h) */
     if (crowd_measure_paced_starts(rep->st) > 0) {
         snprintf(a, sizeof a, "%" PRIu64 " of %" PRIu64 " paced tasks started late (max lag %s ms)",
@@ -520,10 +736,13 @@ void crowd_report_html(crowd_reports *rep, FILE *f)
           "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>crowd report: ",
           f);
     esc(f, rep->sc->name);
-    fprintf(f, "</title><style>%s</style></head><body><main>\n<header><h1>", css);
+    fprintf(f, "</title><style>%s%s</style></head><body><main>\n<header><h1>", css, rep->dark ? css_dark : "");
     esc(f, rep->sc->name);
     fputs(" <small>crowd load test report</small></h1>", f);
-    fprintf(f, "<span class=\"badge %s\">%s</span>", ok ? "ok" : "bad",
+    if (rep->live_state)
+        fprintf(f, "<span class=\"badge live\">%s so far</span>", rep->live_state);
+    else
+        fprintf(f, "<span class=\"badge %s\">%s</span>", ok ? "ok" : "bad",
             ok                                        ? "passed"
             : thr_failed                              ? "thresholds failed"
             : crowd_stats_entry_num_failures(total) ? "requests failed"
@@ -532,6 +751,8 @@ void crowd_report_html(crowd_reports *rep, FILE *f)
     meta(rep, f);
     charts(rep, f);
     tables(rep, f);
+    corrected(rep, f);
+    timings(rep, f);
     thresholds(rep, f);
     failures(rep, f);
     fprintf(f, "<footer>Generated by crowd %s. Times in milliseconds unless noted.</footer>\n"

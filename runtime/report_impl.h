@@ -37,6 +37,8 @@ struct crowd_reports {
     double start_wall, end_wall;
     int exit_code;
     bool finished;
+    const char *live_state; /* crowd_reports_write_html before the end */
+    bool dark;              /* the HTML report's dark theme */
 
     /* --csv PREFIX: the four files; history stays open for appending */
     char *csv_stats, *csv_history, *csv_failures, *csv_exceptions;

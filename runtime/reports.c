@@ -327,3 +327,73 @@ void crowd_reports_set_thresholds(crowd_reports *rep, const crowd_report_thresho
     }
     rep->nthresholds = n;
 }
+
+/* ---- the reports as they are now (the web UI) ---- */
+
+static int stream_status(FILE *f)
+{
+    return ferror(f) ? -1 : 0;
+}
+
+int crowd_reports_write_stats_csv(const crowd_reports *rep, FILE *f)
+{
+    crowd_report_csv_stats(rep, f);
+    return stream_status(f);
+}
+
+int crowd_reports_write_failures_csv(const crowd_reports *rep, FILE *f)
+{
+    crowd_report_csv_failures(rep, f);
+    return stream_status(f);
+}
+
+int crowd_reports_write_exceptions_csv(const crowd_reports *rep, FILE *f)
+{
+    crowd_report_csv_exceptions(rep, f);
+    return stream_status(f);
+}
+
+int crowd_reports_write_full_history_csv(crowd_reports *rep, FILE *f)
+{
+    if (!rep->opt->csv_full_history || rep->csv_history == NULL) {
+        errno = ENOENT;
+        return -1;
+    }
+    if (rep->history_f && fflush(rep->history_f) != 0)
+        return -1;
+    FILE *in = fopen(rep->csv_history, "r");
+    if (in == NULL)
+        return -1;
+    char buf[8192];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, f) != n)
+            break;
+    int rc = ferror(in) || ferror(f) ? -1 : 0;
+    fclose(in);
+    return rc;
+}
+
+int crowd_reports_write_html(crowd_reports *rep, FILE *f, const char *state, bool dark)
+{
+    if (rep->finished) {
+        rep->dark = dark;
+        crowd_report_html(rep, f);
+        rep->dark = false;
+        return stream_status(f);
+    }
+    /* the test so far: from the stats' start until now */
+    double start = rep->start_wall;
+    double stats_start = crowd_stats_start_time(rep->st);
+    if (stats_start > rep->start_wall)
+        rep->start_wall = stats_start;
+    rep->end_wall = crowd_clock_wall();
+    rep->live_state = state ? state : "running";
+    rep->dark = dark;
+    crowd_report_html(rep, f);
+    rep->live_state = NULL;
+    rep->dark = false;
+    rep->start_wall = start;
+    rep->end_wall = 0;
+    return stream_status(f);
+}

@@ -48,6 +48,23 @@ void crowd_reports_free(crowd_reports *rep);
 /* The history the reports keep (for other reporters, e.g. a web UI). */
 crowd_history *crowd_reports_history(crowd_reports *rep);
 
+/* The reports as they are now, for the web UI's downloads: the same
+ * writers as --csv and --html, to any stream.  Each returns 0, or -1 when
+ * f reports an error.  The CSV files are --csv's _stats.csv,
+ * _failures.csv and _exceptions.csv. */
+int crowd_reports_write_stats_csv(const crowd_reports *rep, FILE *f);
+int crowd_reports_write_failures_csv(const crowd_reports *rep, FILE *f);
+int crowd_reports_write_exceptions_csv(const crowd_reports *rep, FILE *f);
+/* --csv-full-history's _stats_history.csv as written so far (flushed
+ * first); -1 with errno ENOENT when there is none (no --csv-full-history). */
+int crowd_reports_write_full_history_csv(crowd_reports *rep, FILE *f);
+/* The HTML report of the test so far (from the stats' start: a web UI
+ * test restarted or reset begins a new report), state (Locust's state
+ * name, e.g. "running") shown in place of the exit code; dark: a dark
+ * theme (Locust's ?theme=dark).  After crowd_reports_finish: the final
+ * report, state ignored. */
+int crowd_reports_write_html(crowd_reports *rep, FILE *f, const char *state, bool dark);
+
 /* Thresholds (issue 6 part 10): the runner hands over the evaluated
  * results before crowd_reports_finish (thresholds.h's getters give every
  * field); --report-json and --html show them.  Copied, strings included. */

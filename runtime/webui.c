@@ -55,11 +55,6 @@ static void web_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
   web_schedule(w);
 }
 
-static void web_sample_cb(struct ev_loop *loop, ev_timer *t, int revents)
-{
-  crowd_web_sample(t->data);
-}
-
 /* ---- requests --------------------------------------------------------------------- */
 
 /* Append a chunk of a form value (MHD may split a value into chunks). */
@@ -178,6 +173,8 @@ static enum MHD_Result web_queue(crowd_web *w, struct MHD_Connection *c, web_rep
     MHD_add_response_header(resp, "Content-Security-Policy",
                             "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
                             "base-uri 'none'; form-action 'self'");
+  if (rep->csp)
+    MHD_add_response_header(resp, "Content-Security-Policy", rep->csp);
   if (rep->filename[0]) {
     char cd[200];
     snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", rep->filename);
@@ -459,10 +456,8 @@ crowd_web *crowd_web_start(crowd_runner *r, FILE *err)
   }
   ev_io_init(&w->io, web_io_cb, info->epoll_fd, EV_READ);
   ev_timer_init(&w->timer, web_timer_cb, 0., 0.);
-  ev_timer_init(&w->sample_timer, web_sample_cb, 1., 1.);
-  w->io.data = w->timer.data = w->sample_timer.data = w;
+  w->io.data = w->timer.data = w;
   ev_io_start(r->loop, &w->io);
-  ev_timer_start(r->loop, &w->sample_timer);
   web_schedule(w);
   const char *shown = host[0] == '\0' || strcmp(host, "*") == 0 ? "0.0.0.0" : host;
   bool v6 = strchr(shown, ':') != NULL;
@@ -479,7 +474,6 @@ void crowd_web_free(crowd_web *w)
   if (w->daemon) {
     ev_io_stop(w->r->loop, &w->io);
     ev_timer_stop(w->r->loop, &w->timer);
-    ev_timer_stop(w->r->loop, &w->sample_timer);
     MHD_stop_daemon(w->daemon);
   }
   if (w->listen_fd >= 0)
@@ -503,8 +497,6 @@ void crowd_web_free(crowd_web *w)
     w->r->class_on = NULL;
   free(w->class_on);
   free(w->stats_cache);
-  if (w->history)
-    crowd_history_free(w->history);
   free(w);
 }
 

@@ -6,8 +6,10 @@
  * Ownership: crowd_web_start returns a server the runner owns and frees
  * with crowd_web_free before the loop is destroyed.  The server borrows
  * the runner and its options; it owns its listening socket, the MHD
- * daemon, the cached /stats/requests body, the chart history and the host
- * strings given to /swarm (users borrow them until the server is freed).
+ * daemon, the cached /stats/requests body and the host strings given to
+ * /swarm (users borrow them until the server is freed).  The charts, the
+ * CSV downloads and /stats/report come from the runner's file reports
+ * (reports.h): one history, the same writers as --csv and --html.
  */
 #ifndef CROWD_WEBUI_H
 #define CROWD_WEBUI_H

@@ -17,6 +17,7 @@
 #include "inspect.h"
 #include "log.h"
 #include "measure.h"
+#include "reports.h"
 #include "options.h"
 #include "rlimits.h"
 #include "runner.h"
@@ -177,28 +178,10 @@ static cJSON *entry_json(const crowd_stats *st, const crowd_stats_entry *e, doub
   return o;
 }
 
-/* The chart history samples the runner's stats; made again if they change. */
-static crowd_history *web_history(crowd_web *w)
+/* The history the file reports keep (reports.h): the charts' one source. */
+static crowd_history *web_history(const crowd_web *w)
 {
-  if (w->history && w->history_of != (const void *)w->r->stats) {
-    crowd_history_free(w->history);
-    w->history = NULL;
-  }
-  if (w->history == NULL) {
-    w->history = crowd_history_new();
-    w->history_of = w->r->stats;
-  }
-  return w->history;
-}
-
-void crowd_web_sample(crowd_web *w)
-{
-  crowd_runner_phase ph = w->r->phase;
-  if (ph == CROWD_RUNNER_READY)
-    return;
-  crowd_history *h = web_history(w);
-  if (h && (ph != CROWD_RUNNER_STOPPED || w->r->nusers > 0))
-    crowd_history_sample(h, w->r->stats, live_users(w->r), crowd_clock_wall());
+  return w->r->reports ? crowd_reports_history(w->r->reports) : NULL;
 }
 
 /* The scenario's thresholds, evaluated now. */
@@ -344,9 +327,12 @@ static void route_history(crowd_web *w, web_reply *out)
   cJSON *p95 = cJSON_AddArrayToObject(root, "response_time_percentile_0.95");
   cJSON *avg = cJSON_AddArrayToObject(root, "total_avg_response_time");
   size_t n = 0;
-  const crowd_history_point *pts =
-      w->history && w->r->phase != CROWD_RUNNER_READY ? crowd_history_points(w->history, CROWD_HISTORY_TOTAL, &n) : NULL;
-  for (size_t i = 0; pts && i < n; i++) {
+  crowd_history *h = w->r->phase != CROWD_RUNNER_READY ? web_history(w) : NULL;
+  const crowd_history_point *pts = h ? crowd_history_points(h, CROWD_HISTORY_TOTAL, &n) : NULL;
+  size_t first = 0; /* the current test's points: from its /swarm on */
+  while (pts && first < n && pts[first].time < w->test_start)
+    first++;
+  for (size_t i = first; pts && i < n; i++) {
     add_series_num(t, round(pts[i].time * 1000) / 1000, false);
     add_series_num(users, pts[i].users, false);
     add_series_num(rps, round(pts[i].rps * 100) / 100, false);
@@ -359,134 +345,12 @@ static void route_history(crowd_web *w, web_reply *out)
   cJSON_Delete(root);
 }
 
-/* ---- CSV (Locust's columns) ------------------------------------------------------------ */
+/* ---- downloads: the file reports' writers (reports.h) -------------------------------- */
 
-/* The shortest %g digits that read back as v. */
-static const char *shortest(char *buf, size_t size, double v)
-{
-  for (int prec = 1; prec <= 17; prec++) {
-    snprintf(buf, size, "%.*g", prec, v);
-    if (strtod(buf, NULL) == v)
-      break;
-  }
-  return buf;
-}
-
-/* A float as Python's repr writes it: the shortest digits that read back. */
-static void csv_pyfloat(FILE *f, double v)
-{
-  char buf[40];
-  fputs(shortest(buf, sizeof buf, v), f);
-  if (strpbrk(buf, ".eni") == NULL)
-    fputs(".0", f);
-}
-
-static void csv_field(FILE *f, const char *s)
-{
-  char *c = utf8_clean(s ? s : "");
-  const char *v = c ? c : "";
-  if (strpbrk(v, ",\"\r\n") == NULL) {
-    fputs(v, f);
-  } else {
-    fputc('"', f);
-    for (const char *p = v; *p; p++) {
-      if (*p == '"')
-        fputc('"', f);
-      fputc(*p, f);
-    }
-    fputc('"', f);
-  }
-  free(c);
-}
-
-static const double PCTS[] = { 0.5, 0.66, 0.75, 0.8, 0.9, 0.95, 0.98, 0.99, 0.999, 0.9999, 1.0 };
-static const char PCT_HEADER[] = "50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%";
-
-static void csv_stats_row(FILE *f, const crowd_stats *st, const crowd_stats_entry *e)
-{
-  const crowd_hist *h = crowd_stats_entry_hist(e);
-  uint64_t n = crowd_stats_entry_num_requests(e);
-  csv_field(f, crowd_stats_entry_method(e));
-  fputc(',', f);
-  csv_field(f, crowd_stats_entry_name(e));
-  fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%.0f,", n, crowd_stats_entry_num_failures(e),
-          crowd_hist_percentile(h, 0.5) / 1000.0);
-  csv_pyfloat(f, crowd_hist_mean(h) / 1000.0);
-  fputc(',', f);
-  csv_pyfloat(f, (double)crowd_hist_min(h) / 1000.0);
-  fputc(',', f);
-  csv_pyfloat(f, (double)crowd_hist_max(h) / 1000.0);
-  fputc(',', f);
-  csv_pyfloat(f, n ? (double)crowd_stats_entry_total_content_length(e) / (double)n : 0);
-  fputc(',', f);
-  csv_pyfloat(f, crowd_stats_entry_total_rps(st, e));
-  fputc(',', f);
-  csv_pyfloat(f, crowd_stats_entry_total_fail_per_sec(st, e));
-  for (size_t i = 0; i < sizeof PCTS / sizeof PCTS[0]; i++) {
-    if (n == 0)
-      fputs(",N/A", f);
-    else
-      fprintf(f, ",%.0f", crowd_hist_percentile(h, PCTS[i]) / 1000.0);
-  }
-  fputs("\r\n", f);
-}
-
-static void csv_stats(FILE *f, const crowd_stats *st)
-{
-  fprintf(f, "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,"
-          "Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,%s\r\n", PCT_HEADER);
-  size_t n = 0;
-  const crowd_stats_entry **sorted = crowd_stats_sorted_entries(st, &n);
-  for (size_t i = 0; i < n; i++)
-    csv_stats_row(f, st, sorted[i]);
-  free(sorted);
-  csv_stats_row(f, st, crowd_stats_total(st));
-}
-
-static void csv_iso(FILE *f, double t)
-{
-  time_t s = (time_t)t;
-  struct tm tm;
-  char buf[32] = "";
-  if (t > 0 && gmtime_r(&s, &tm))
-    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  fputs(buf, f);
-}
-
-static void csv_failures(FILE *f, const crowd_stats *st)
-{
-  fputs("Method,Name,Error,Occurrences,First Seen,Last Seen\r\n", f);
-  for (size_t i = 0; i < crowd_stats_error_count(st); i++) {
-    const crowd_stats_error *e = crowd_stats_error_at(st, i);
-    csv_field(f, crowd_stats_error_method(e));
-    fputc(',', f);
-    csv_field(f, crowd_stats_error_name(e));
-    fputc(',', f);
-    csv_field(f, crowd_stats_error_message(e));
-    fprintf(f, ",%" PRIu64 ",", crowd_stats_error_occurrences(e));
-    csv_iso(f, crowd_stats_error_first_seen(e));
-    fputc(',', f);
-    csv_iso(f, crowd_stats_error_last_seen(e));
-    fputs("\r\n", f);
-  }
-}
-
-static void csv_exceptions(FILE *f, const crowd_stats *st)
-{
-  fputs("Count,Message,Traceback,Nodes\r\n", f);
-  for (size_t i = 0; i < crowd_stats_exception_count(st); i++) {
-    const crowd_stats_error *e = crowd_stats_exception_at(st, i);
-    fprintf(f, "%" PRIu64 ",", crowd_stats_error_occurrences(e));
-    csv_field(f, crowd_stats_error_message(e));
-    fputc(',', f);
-    csv_field(f, crowd_stats_error_name(e));
-    fputs(",local\r\n", f);
-  }
-}
-
-/* Locust's file name: Locust_{YYYY-MM-DD-HHhMM}_{locustfile}_{host}_{kind}.csv,
- * with crowd's scenario name and only [A-Za-z0-9._-] kept. */
-static void csv_filename(const crowd_web *w, const char *kind, char *buf, size_t size)
+/* Locust's file name: Locust_{YYYY-MM-DD-HHhMM}_{locustfile}_{host}_{kind}.{ext},
+ * with crowd's prefix and scenario name and only [A-Za-z0-9._-] kept; kind
+ * NULL: none (the HTML report). */
+static void download_name(const crowd_web *w, const char *kind, const char *ext, char *buf, size_t size)
 {
   char when[32] = "";
   time_t now = time(NULL);
@@ -495,29 +359,59 @@ static void csv_filename(const crowd_web *w, const char *kind, char *buf, size_t
     strftime(when, sizeof when, "%Y-%m-%d-%Hh%M", &tm);
   const char *host = w->r->host ? w->r->host : "";
   const char *p = strstr(host, "://");
-  snprintf(buf, size, "crowd_%s_%s_%s_%s.csv", when, w->r->sc->name ? w->r->sc->name : "scenario",
-           p ? p + 3 : host, kind);
+  snprintf(buf, size, "crowd_%s_%s_%s%s%s.%s", when, w->r->sc->name ? w->r->sc->name : "scenario",
+           p ? p + 3 : host, kind ? "_" : "", kind ? kind : "", ext);
   for (char *c = buf; *c; c++)
     if (!isalnum((unsigned char)*c) && *c != '.' && *c != '-' && *c != '_')
       *c = '_';
 }
 
-typedef void (*csv_writer)(FILE *f, const crowd_stats *st);
+typedef int (*report_writer)(crowd_reports *rep, FILE *f);
 
-static void route_csv(crowd_web *w, csv_writer write, const char *kind, web_reply *out)
+static int w_stats(crowd_reports *rep, FILE *f) { return crowd_reports_write_stats_csv(rep, f); }
+static int w_failures(crowd_reports *rep, FILE *f) { return crowd_reports_write_failures_csv(rep, f); }
+static int w_exceptions(crowd_reports *rep, FILE *f) { return crowd_reports_write_exceptions_csv(rep, f); }
+static int w_full_history(crowd_reports *rep, FILE *f) { return crowd_reports_write_full_history_csv(rep, f); }
+
+/* A report made by write, as the reply (an attachment when kind is set). */
+static void route_report(crowd_web *w, report_writer write, const char *ctype, const char *kind,
+                         const char *ext, web_reply *out)
 {
   char *buf = NULL;
   size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
+  FILE *f = w->r->reports ? open_memstream(&buf, &len) : NULL;
   if (f == NULL) {
     crowd_web_reply_error(out, 500, "Out of memory", NULL);
     return;
   }
-  write(f, w->r->stats);
-  bool ok = !ferror(f);
+  bool ok = write(w->r->reports, f) == 0;
   ok = fclose(f) == 0 && ok;
-  reply_stream(out, CT_CSV, buf, len, ok);
-  csv_filename(w, kind, out->filename, sizeof out->filename);
+  reply_stream(out, ctype, buf, len, ok);
+  if (ok && kind)
+    download_name(w, kind, ext, out->filename, sizeof out->filename);
+}
+
+/* The HTML report of the test so far, as --html writes it at the end. */
+static void route_html_report(crowd_web *w, web_arg_fn arg, void *arg_ctx, web_reply *out)
+{
+  const char *download = arg(arg_ctx, "download");
+  const char *theme = arg(arg_ctx, "theme");
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = w->r->reports ? open_memstream(&buf, &len) : NULL;
+  if (f == NULL) {
+    crowd_web_reply_error(out, 500, "Out of memory", NULL);
+    return;
+  }
+  bool ok = crowd_reports_write_html(w->r->reports, f, crowd_runner_state(w->r),
+                                     theme && strcmp(theme, "dark") == 0) == 0;
+  ok = fclose(f) == 0 && ok;
+  reply_stream(out, "text/html; charset=utf-8", buf, len, ok);
+  /* its inline style and hover script, nothing else */
+  out->csp = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+             "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  if (ok && download && download[0] && strcmp(download, "0") != 0)
+    download_name(w, NULL, "html", out->filename, sizeof out->filename);
 }
 
 /* ---- /exceptions, /tasks, crowd's /config ------------------------------------------------- */
@@ -584,6 +478,17 @@ static void route_config(crowd_web *w, web_reply *out)
 }
 
 /* ---- /metrics: Prometheus text format 0.0.4 ------------------------------------------------ */
+
+/* The shortest %g digits that read back as v. */
+static const char *shortest(char *buf, size_t size, double v)
+{
+  for (int prec = 1; prec <= 17; prec++) {
+    snprintf(buf, size, "%.*g", prec, v);
+    if (strtod(buf, NULL) == v)
+      break;
+  }
+  return buf;
+}
 
 /* A label value: \ " and newline escaped, valid UTF-8. */
 static void prom_label(FILE *f, const char *s)
@@ -930,8 +835,10 @@ static void route_swarm(crowd_web *w, const web_form *form, web_reply *out)
     return;
   }
   free(lbuf);
-  if (fresh) /* the class picker's choice applies to a new test */
+  if (fresh) { /* the class picker's choice applies to a new test; the charts start again */
     memcpy(w->class_on, on, (size_t)r->sc->nusers * sizeof *on);
+    w->test_start = crowd_clock_wall();
+  }
   free(on);
   if (crowd_runner_swarm(r, users, rate, host, run_time) != 0) {
     crowd_web_reply_error(out, 500, "Could not start the test (out of memory)", host_now);
@@ -1002,11 +909,16 @@ bool crowd_web_route(crowd_web *w, const char *method, const char *path, const w
   } else if (strcmp(path, "/stats/requests") == 0) {
     route_stats_requests(w, out);
   } else if (strcmp(path, "/stats/requests/csv") == 0) {
-    route_csv(w, csv_stats, "requests", out);
+    route_report(w, w_stats, CT_CSV, "requests", "csv", out);
   } else if (strcmp(path, "/stats/failures/csv") == 0) {
-    route_csv(w, csv_failures, "failures", out);
+    route_report(w, w_failures, CT_CSV, "failures", "csv", out);
   } else if (strcmp(path, "/exceptions/csv") == 0) {
-    route_csv(w, csv_exceptions, "exceptions", out);
+    route_report(w, w_exceptions, CT_CSV, "exceptions", "csv", out);
+  } else if (strcmp(path, "/stats/requests_full_history/csv") == 0) {
+    if (w->r->opt->csv_full_history)
+      route_report(w, w_full_history, CT_CSV, "requests_full_history", "csv", out);
+    else /* Locust's answer */
+      crowd_web_reply_text(out, 404, CT_TEXT, "Error: Server was not started with option to generate full history.");
   } else if (strcmp(path, "/exceptions") == 0) {
     route_exceptions(w, out);
   } else if (strcmp(path, "/tasks") == 0) {
@@ -1018,14 +930,11 @@ bool crowd_web_route(crowd_web *w, const char *method, const char *path, const w
   } else if (strcmp(path, "/metrics") == 0) {
     route_metrics(w, out);
   } else if (strcmp(path, "/stats/report") == 0) {
-    crowd_web_reply_error(out, 501, "The HTML report is not available from the web UI yet; "
-                          "run with --html FILE", NULL);
+    route_html_report(w, arg, arg_ctx, out);
   } else if (strcmp(path, "/favicon.ico") == 0) {
     crowd_web_reply_text(out, 204, CT_TEXT, "");
   } else if (!serve_asset(path, out)) {
     crowd_web_reply_error(out, 404, "Not found", NULL);
   }
-  (void)arg;
-  (void)arg_ctx;
   return true;
 }

@@ -14,7 +14,6 @@
 
 #include <ev.h>
 
-#include "history.h"
 #include "webui.h"
 
 struct crowd_runner;
@@ -35,6 +34,7 @@ typedef struct web_reply {
   bool body_static;
   char filename[160];  /* non-empty: Content-Disposition: attachment */
   const char *location; /* a redirect's target */
+  const char *csp;      /* a Content-Security-Policy for a generated page */
 } web_reply;
 
 /* The fields of a /swarm form (borrowed from the request's context). */
@@ -57,7 +57,6 @@ struct crowd_web {
   int listen_fd;
   ev_io io;               /* MHD's epoll descriptor */
   ev_timer timer;         /* MHD's timeout */
-  ev_timer sample_timer;  /* the chart history, once a second */
   char *auth_user, *auth_pass;
   char base[256];         /* --web-base-path without a trailing '/' */
   size_t baselen;
@@ -70,15 +69,13 @@ struct crowd_web {
   size_t stats_cache_len;
   double stats_cache_time;
   const void *stats_cache_of; /* the crowd_stats it was made from */
-  crowd_history *history;
-  const void *history_of;  /* the crowd_stats it samples */
+  double test_start;       /* wall clock of the last fresh /swarm: the charts start there */
 };
 
 /* The endpoints (webui_api.c).  query: the request's argument lookup. */
 typedef const char *(*web_arg_fn)(void *ctx, const char *key);
 bool crowd_web_route(crowd_web *w, const char *method, const char *path, const web_form *form,
                      web_arg_fn arg, void *arg_ctx, web_reply *out);
-void crowd_web_sample(crowd_web *w);
 
 /* Reply helpers (webui_api.c). */
 void crowd_web_reply_json(web_reply *out, unsigned status, char *json);

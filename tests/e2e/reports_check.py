@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """reports_check.py DIR CODE USERS SERVER_TOTAL [exceptions] [full-history]
+   reports_check.py --html-live FILE NAME...   (one HTML report, e.g. /stats/report)
 
 Checks every report one crowd run wrote in DIR (tests/e2e/reports.sh):
   DIR/p_*.csv (--csv DIR/p), DIR/j.json (--json-file DIR/j), DIR/full.json
@@ -28,6 +29,55 @@ HEADERS = {
     "p_exceptions.csv": "Count,Message,Traceback,Nodes",
 }
 WEIRD = 'we,ird "name" <script>alert(1)</script>'
+
+class Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.ids, self.text = {}, set(), []
+        self.legend, self.legend_open, self.legend_items = 0, False, []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags[tag] = self.tags.get(tag, 0) + 1
+        self.ids.update(v for k, v in attrs if k == "id")
+        self.legend += dict(attrs).get("class") == "legend"
+        if tag == "li" and self.legend_open:
+            self.legend_items.append("")
+        self.legend_open = (self.legend_open or dict(attrs).get("class") == "legend") and tag in ("ul", "li", "i")
+
+    def handle_endtag(self, tag):
+        if tag == "ul":
+            self.legend_open = False
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self.legend_open and self.legend_items:
+            self.legend_items[-1] += data
+
+
+def html_page(path, names, check):
+    """One HTML report: the total charts, the per-entry charts (p50 and p95,
+    a legend naming every entry in names), the tables.  Returns its Page."""
+    with open(path, encoding="utf-8") as f:
+        src = f.read()
+    p = Page()
+    p.feed(src)
+    p.close()
+    check(src.startswith("<!DOCTYPE html>"), "html: no doctype")
+    check(p.tags.get("svg", 0) >= 5 and p.tags.get("path", 0) >= 5, f"html: charts {p.tags}")
+    check(p.legend == 2, f"html: {p.legend} per-entry chart legends, expected 2 (p50, p95)")
+    for n in names:
+        check(any(n in item for item in p.legend_items), f"html: {n!r} not in the per-entry legends {p.legend_items}")
+    check({"stats", "percentiles", "meta"} <= p.ids, f"html: tables {p.ids}")
+    check(p.tags.get("script", 0) == 1, "html: a <script> besides the hover script")
+    return p
+
+
+# reports_check.py --html-live FILE NAME...: one HTML report alone (the web
+# UI's /stats/report); NAMEs must be in its per-entry charts' legends.
+if len(sys.argv) > 2 and sys.argv[1] == "--html-live":
+    errs = []
+    html_page(sys.argv[2], sys.argv[3:], lambda c, m: c or errs.append(m))
+    sys.exit("; ".join(errs) if errs else 0)
 
 d, code, users, server_total = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 flags = set(sys.argv[5:])
@@ -158,29 +208,11 @@ def report_json():
     check(len(doc["errors"]) == len(read_csv("p_failures.csv")) - 1, "report-json: errors")
 
 
-class Page(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.tags, self.ids, self.text = {}, set(), []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags[tag] = self.tags.get(tag, 0) + 1
-        self.ids.update(v for k, v in attrs if k == "id")
-
-    def handle_data(self, data):
-        self.text.append(data)
-
-
 def html():
-    with open(os.path.join(d, "r.html"), encoding="utf-8") as f:
-        src = f.read()
-    p = Page()
-    p.feed(src)
-    p.close()
-    check(p.tags.get("svg", 0) >= 3 and p.tags.get("path", 0) >= 5, f"html: charts {p.tags}")
-    check({"stats", "percentiles", "meta"} <= p.ids, f"html: tables {p.ids}")
+    rows = sorted(read_csv("p_stats.csv")[1:-1], key=lambda r: -int(r[2]))[:10]  # the busiest
+    names = [r[0] + " " + r[1] for r in rows if int(r[2]) > 0 and (r[0] + r[1]).isprintable()]
+    p = html_page(os.path.join(d, "r.html"), names, check)
     check(("failures" in p.ids) == (total_fails > 0), "html: failures table")
-    check(p.tags.get("script", 0) == 1, "html: a <script> besides the hover script")
     text = "".join(p.text)
     if total_fails:
         check(WEIRD in text, "html: the weird name is not shown as text")

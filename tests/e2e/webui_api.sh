@@ -1,7 +1,8 @@
 #!/bin/bash
 # The web UI's REST API, with curl: start without --headless, /swarm, the
 # counts rising, bad forms refused with the test untouched, ramp-down, CSV
-# downloads, /metrics in Prometheus's text format, /stop, /stats/reset, a
+# downloads (the --csv files' headers), /stats/report (the HTML report),
+# /metrics in Prometheus's text format, /stop, /stats/reset, a
 # second start; then --web-auth (401 on every route), --web-base-path, a
 # taken port, --autostart/--autoquit, a cross-site POST.
 . "$(dirname "$0")/lib.sh"
@@ -70,7 +71,7 @@ wait_for() {
 }
 
 # ---- 1. ready: the page, its assets, the state ------------------------------------------
-ui_start ui
+ui_start ui --csv "$dir/ui" --csv-full-history
 http_req GET "$UI/"
 [ "$HTTP_CODE" = 200 ] && [[ "$HTTP_CTYPE" == text/html* ]] || fail "GET / is $HTTP_CODE $HTTP_CTYPE"
 grep -q 'assets/app.js' "$TEST_TMPDIR/last-body" || fail "the page does not load assets/app.js"
@@ -79,7 +80,8 @@ http_req GET "$UI/assets/app.js"
 S=$(stats)
 has '"state":"ready"' '"user_count":0' '"stats":[{"method":"","name":"Aggregated"' || fail "not ready: $S"
 http_req GET "$UI/stats/report"
-[ "$HTTP_CODE" = 501 ] && [[ "$HTTP_BODY" == '{"success":false,'* ]] || fail "/stats/report: $HTTP_CODE"
+[ "$HTTP_CODE" = 200 ] && [[ "$HTTP_CTYPE" == text/html* ]] && [[ "$HTTP_BODY" == '<!DOCTYPE html>'* ]] ||
+  fail "/stats/report before a test: $HTTP_CODE $HTTP_CTYPE"
 
 # ---- 2. /swarm: Locust's answer, then the counts rise -------------------------------------
 http_req POST "$UI/swarm" -d user_count=4 -d spawn_rate=100
@@ -152,20 +154,33 @@ http_req POST "$UI/swarm" -F user_count=2 -F spawn_rate=50
 wait_for 'has "\"user_count\":2," "\"state\":\"running\""'
 
 # ---- 5. CSV downloads: Locust's columns, attachments --------------------------------------
-csv_check() { # path first-line
+csv_check() { # path first-line [--csv file: the same header line, byte for byte]
   local hdr
   hdr=$(curl -s -m 5 -D - -o "$dir/dl.csv" "$UI$1") || fail "GET $1"
   grep -qi '^content-type: text/csv' <<< "$hdr" || fail "$1: no text/csv in $hdr"
   grep -qi '^content-disposition: attachment; filename="crowd_.*\.csv"' <<< "$hdr" ||
     fail "$1: no attachment in $hdr"
   [ "$(head -n1 "$dir/dl.csv" | tr -d '\r')" = "$2" ] || fail "$1: header is $(head -n1 "$dir/dl.csv")"
+  [ -z "${3:-}" ] || [ "$(head -n1 "$dir/dl.csv")" = "$(head -n1 "$3")" ] ||
+    fail "$1: its header differs from $3's: $(head -n1 "$3")"
 }
-csv_check /stats/requests/csv "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%"
+csv_check /stats/requests/csv "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%" "$dir/ui_stats.csv"
 grep -q '^GET,"product ""0""",' "$dir/dl.csv" || fail "requests CSV: no quoted product row: $(cat "$dir/dl.csv")"
 tail -n1 "$dir/dl.csv" | grep -q '^,Aggregated,' || fail "requests CSV: Aggregated is not last"
-csv_check /stats/failures/csv "Method,Name,Error,Occurrences,First Seen,Last Seen"
+csv_check /stats/failures/csv "Method,Name,Error,Occurrences,First Seen,Last Seen" "$dir/ui_failures.csv"
 grep -q '^GET,"product ""0""",HTTP 404,[0-9]' "$dir/dl.csv" || fail "failures CSV: $(cat "$dir/dl.csv")"
-csv_check /exceptions/csv "Count,Message,Traceback,Nodes"
+csv_check /exceptions/csv "Count,Message,Traceback,Nodes" "$dir/ui_exceptions.csv"
+csv_check /stats/requests_full_history/csv "$(head -n1 "$dir/ui_stats_history.csv" | tr -d '\r')" \
+  "$dir/ui_stats_history.csv"
+grep -q '^[0-9]*,[0-9]*,GET,health,' "$dir/dl.csv" || fail "full history CSV: no health rows"
+# /stats/report: the --html report of the test so far, parsed
+curl -s -m 5 -D "$dir/report.hdr" -o "$dir/report.html" "$UI/stats/report" || fail "GET /stats/report"
+grep -qi '^content-type: text/html' "$dir/report.hdr" || fail "/stats/report: $(cat "$dir/report.hdr")"
+grep -qi '^content-disposition' "$dir/report.hdr" && fail "/stats/report: an attachment without ?download"
+python3 "$top_srcdir/tests/e2e/reports_check.py" --html-live "$dir/report.html" 'product "0"' ||
+  fail "/stats/report is not the HTML report"
+curl -s -m 5 -D - -o /dev/null "$UI/stats/report?download=1&theme=dark" |
+  grep -qi '^content-disposition: attachment; filename="crowd_.*\.html"' || fail "/stats/report?download=1"
 http_req GET "$UI/exceptions"
 [ "$HTTP_BODY" = '{"exceptions":[]}' ] || fail "/exceptions: $HTTP_BODY"
 http_req GET "$UI/stats/history"
@@ -215,6 +230,8 @@ ui_stop
 
 # ---- 9. --web-base-path, a taken port, --autoquit ---------------------------------------------
 ui_start base --web-base-path /crowd/
+code=$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$UI/crowd/stats/requests_full_history/csv")
+[ "$code" = 404 ] || fail "full history CSV without --csv-full-history: $code, expected 404"
 code=$(curl -s -o /dev/null -m 5 -w '%{http_code} %{redirect_url}' "$UI/crowd")
 [ "$code" = "302 $UI/crowd/" ] || fail "--web-base-path: /crowd gives $code"
 [[ "$(curl -s -m 5 "$UI/crowd/stats/requests")" == *'"state":"ready"'* ]] ||
