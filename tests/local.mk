@@ -106,6 +106,8 @@ EXTRA_DIST += tests/e2e/checkout-fast.sh tests/e2e/failures-fast.sh tests/e2e/un
 # reported, failures and exit codes, connection errors, bad flags, signals.
 TESTS += tests/e2e/load_control.sh
 EXTRA_DIST += tests/e2e/load_control.sh
+TESTS += tests/e2e/processes.sh
+EXTRA_DIST += tests/e2e/processes.sh
 TESTS += tests/e2e/checkout.sh tests/e2e/failures.sh tests/e2e/unreachable.sh \
 	tests/e2e/options.sh tests/e2e/signals.sh
 EXTRA_DIST += tests/e2e/checkout.sh tests/e2e/failures.sh tests/e2e/unreachable.sh \
