@@ -279,6 +279,7 @@ static enum MHD_Result web_request(void *cls, struct MHD_Connection *c, const ch
 
 /* libmicrohttpd's messages go to crowd's log, at DEBUG (a client that
  * hangs up is not the user's concern). */
+__attribute__((format(printf, 2, 0)))
 static void web_mhd_log(void *cls, const char *fmt, va_list ap)
 {
   char buf[512];
