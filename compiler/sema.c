@@ -1946,16 +1946,29 @@ static void crowdc_sema_on_filters(crowdc_sema_ctx *S, const crowdc_sema_opts *o
       hd->name = v;
   }
   if ((v = o->val[1])) {
-    const char *p = v->kind == CROWDC_N_SYMBOL ? v->u.name.p : "";
-    size_t len = v->kind == CROWDC_N_SYMBOL ? v->u.name.len : 0;
+    /* get, GET or "GET": any case, a symbol or a plain string */
+    const char *p = "";
+    size_t len = 0;
+    if (v->kind == CROWDC_N_SYMBOL) {
+      p = v->u.name.p;
+      len = v->u.name.len;
+    } else if (crowdc_ast_plain_string(v) && v->u.str.n == 1) {
+      p = v->u.str.parts[0].p;
+      len = v->u.str.parts[0].len;
+    }
     for (int k = 0; k < CROWDC_NMETHODS; k++)
-      if (crowdc_sema_streq(p, len, crowdc_sema_methods[k]))
+      if (strlen(crowdc_sema_methods[k]) == len && strncasecmp(p, crowdc_sema_methods[k], len) == 0)
         hd->method = k;
-    if (hd->method < 0)
-      crowdc_diag_error(S->diag, &v->loc, "':method' takes get, post, put, patch, delete, head or options%s%s",
-                        len ? ", got " : "", len ? crowdc_diag_hint(hint, sizeof hint, p, len, crowdc_sema_methods,
-                                                                   CROWDC_NMETHODS) : "");
-    (void)q;
+    if (hd->method < 0 && len) {
+      char low[16]; /* the hint compares lower case */
+      size_t ll = len < sizeof low ? len : sizeof low;
+      for (size_t k = 0; k < ll; k++)
+        low[k] = (char)(p[k] >= 'A' && p[k] <= 'Z' ? p[k] - 'A' + 'a' : p[k]);
+      crowdc_diag_error(S->diag, &v->loc, "unknown method '%s' for ':method': get, post, put, patch, delete, "
+                        "head or options%s", Q(q, p, len),
+                        crowdc_diag_hint(hint, sizeof hint, low, ll, crowdc_sema_methods, CROWDC_NMETHODS));
+    } else if (hd->method < 0)
+      crowdc_diag_error(S->diag, &v->loc, "':method' takes get, post, put, patch, delete, head or options");
   }
   if ((v = o->val[2]))
     crowdc_sema_bool(S, v, "failure", &hd->failure);
