@@ -8,3 +8,4 @@ crowd_demo_server_CPPFLAGS = $(AM_CPPFLAGS) $(MHD_CFLAGS) $(CJSON_CFLAGS)
 crowd_demo_server_LDADD = $(MHD_LIBS) $(CJSON_LIBS) -lpthread
 EXTRA_DIST += examples/demo-server/README.md
 EXTRA_DIST += examples/checkout.crowd examples/quickstart.sh
+EXTRA_DIST += examples/events.crowd examples/hooks.c
