@@ -8,8 +8,11 @@
  *
  * Ownership: the engine owns the multi handle, the timer and the socket
  * watchers; a connection (one per user) owns its easy handle, its header list
- * and its error buffer, and borrows the user's crowd_request while a transfer
- * runs.  Reusing the easy handle keeps keep-alive and cookies per user.
+ * and its error buffer, its share (its own connection cache) and borrows the
+ * user's crowd_request while a transfer runs.  Reusing the easy handle keeps
+ * cookies per user; the share keeps the connection per user: without it all
+ * easy handles of the multi handle draw from one pool, and a user's request
+ * may go out on another user's idle connection.
  */
 
 #include <errno.h>
@@ -56,6 +59,7 @@ struct curl_engine {
 typedef struct curl_conn {
   curl_engine *engine;
   CURL *easy;
+  CURLSH *share;       /* this user's connection cache (CURL_LOCK_DATA_CONNECT) */
   crowd_request *req;  /* the request in flight, or NULL */
   struct curl_slist *headers;
   /* What the easy handle was last given, so that a user repeating a request
@@ -372,13 +376,19 @@ static void *conn_new(void *engine)
   c->engine = engine;
   c->set_method = -1;
   c->easy = curl_easy_init();
-  if (c->easy == NULL) {
+  c->share = curl_share_init();
+  /* The user's own connection cache: no lock functions, one thread. */
+  if (c->easy == NULL || c->share == NULL ||
+      curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
+      curl_easy_setopt(c->easy, CURLOPT_SHARE, c->share) != CURLE_OK) {
+    curl_easy_cleanup(c->easy);
+    curl_share_cleanup(c->share);
     free(c);
     return NULL;
   }
-  /* curl's connection cache holds 4 connections per handle *added*: users
-   * that wait between tasks are not added, so without this it would close
-   * their idle keep-alive connections. */
+  /* curl's limit on a connection cache is 4 connections per handle *added*
+   * to the multi handle: users that wait between tasks are not added, so
+   * without this it could close their idle keep-alive connections. */
   c->engine->nconns++;
   curl_multi_setopt(c->engine->multi, CURLMOPT_MAXCONNECTS, c->engine->nconns);
   CURL *h = c->easy;
@@ -416,6 +426,9 @@ static void conn_free(void *conn)
   conn_cancel(c);
   c->engine->nconns--;
   curl_easy_cleanup(c->easy);
+  /* after the easy handle: a share in use refuses to go (CURLSHE_IN_USE) */
+  if (curl_share_cleanup(c->share) != CURLSHE_OK)
+    crowd_log(CROWD_LOG_WARNING, "crowd.http", "a connection cache could not be freed");
   curl_slist_free_all(c->headers);
   crowd_buf_free(&c->set_url);
   crowd_buf_free(&c->set_hdrs);

@@ -155,6 +155,9 @@ tests_unit_check_response_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIB
 	$(OPENSSL_LIBS) $(ZLIB_LIBS) $(CJSON_LIBS) -lm
 TESTS += tests/e2e/correlation.sh tests/e2e/correlation-fast.sh
 EXTRA_DIST += tests/e2e/correlation.sh tests/e2e/correlation-fast.sh
+# One connection per user on both clients (the demo server's /echo "client").
+TESTS += tests/e2e/connections.sh
+EXTRA_DIST += tests/e2e/connections.sh
 
 # Safe defaults: TLS verification, no proxy from the environment, no build
 # environment in executables.

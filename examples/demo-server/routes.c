@@ -10,6 +10,9 @@
  *   ANY  /status/{code}          that status (200..599), else 400
  *   ANY  /delay/{ms}             200 after ms (0..60000), else 400
  *   ANY  /echo[/...]             200, the request described as JSON
+ *   ANY  /redirect/{n}[?status=S] S (302) to /redirect/{n-1}; /redirect/0: 200
+ *   GET  /cookies/set?k=v[&...]   200, Set-Cookie k=v (Path=/); "k" alone expires k
+ *   GET  /cookies                200 {"cookies":{k:v}} as the request sent them
  *   GET  /echoes                 the last 16 /echo requests, byte-exact (base64)
  *   GET  /stats, POST /stats/reset   request counters (see stats.c)
  *   anything else                404 (405 for a known path, wrong method)
@@ -23,7 +26,9 @@
  * built once at start-up and shared. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <cJSON.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -276,6 +281,7 @@ static enum demo_route demo_match(struct demo_req *req, const char *url)
     {"/echo", DEMO_R_ECHO},       {"/echoes", DEMO_R_ECHOES},
     {"/stats", DEMO_R_STATS},
     {"/stats/reset", DEMO_R_STATS_RESET},
+    {"/cookies", DEMO_R_COOKIES}, {"/cookies/set", DEMO_R_COOKIES_SET},
   };
   for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
     if (strcmp(url, exact[i].path) == 0)
@@ -289,6 +295,8 @@ static enum demo_route demo_match(struct demo_req *req, const char *url)
     return demo_match_seg(req, rest, DEMO_R_STATUS, NULL, DEMO_R_OTHER);
   if ((rest = demo_after(url, "/delay/")))
     return demo_match_seg(req, rest, DEMO_R_DELAY, NULL, DEMO_R_OTHER);
+  if ((rest = demo_after(url, "/redirect/")))
+    return demo_match_seg(req, rest, DEMO_R_REDIRECT, NULL, DEMO_R_OTHER);
   if (demo_after(url, "/echo/"))
     return DEMO_R_ECHO;
   return DEMO_R_OTHER;
@@ -834,6 +842,28 @@ static enum MHD_Result demo_echoes(struct MHD_Connection *conn)
   return demo_send_buf(conn, MHD_HTTP_OK, &b);
 }
 
+/* ,"client":"ADDR:PORT": the client's end of the connection, so tests can
+ * tell which connection carried a request. */
+static void demo_echo_client(struct demo_buf *b, struct MHD_Connection *conn)
+{
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  char host[INET6_ADDRSTRLEN] = "?";
+  unsigned port = 0;
+  if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET) {
+    const struct sockaddr_in *a = (const struct sockaddr_in *)ci->client_addr;
+    if (!inet_ntop(AF_INET, &a->sin_addr, host, sizeof host))
+      strcpy(host, "?");
+    port = ntohs(a->sin_port);
+  } else if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET6) {
+    const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ci->client_addr;
+    if (!inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host))
+      strcpy(host, "?");
+    port = ntohs(a->sin6_port);
+  }
+  demo_buf_printf(b, ",\"client\":\"%s:%u\"", host, port);
+}
+
 static enum MHD_Result demo_echo(struct MHD_Connection *conn,
                                  struct demo_req *req, const char *url,
                                  const char *method, const char *version)
@@ -855,6 +885,7 @@ static enum MHD_Result demo_echo(struct MHD_Connection *conn,
   demo_buf_json_str(&b, q ? q + 1 : "", q ? strlen(q + 1) : 0);
   demo_buf_puts(&b, ",\"version\":");
   demo_buf_json_str(&b, version, strlen(version));
+  demo_echo_client(&b, conn);
   demo_buf_puts(&b, ",\"headers\":");
   demo_echo_headers(&b, &hs);
   demo_buf_puts(&b, ",\"header_list\":[");
@@ -880,6 +911,97 @@ static enum MHD_Result demo_echo(struct MHD_Connection *conn,
   return demo_send_buf(conn, MHD_HTTP_OK, &b);
 }
 
+/* ---- /redirect/{n}, /cookies ---- */
+
+/* /redirect/{n}: n more redirects (status S from ?status=, default 302) to
+ * /redirect/{n-1}; /redirect/0 answers {"method":M} (what the last hop used). */
+static enum MHD_Result demo_redirect(struct MHD_Connection *conn,
+                                     struct demo_req *req, const char *method)
+{
+  if (!req->param_ok || req->param > 50)
+    return demo_send_error(conn, MHD_HTTP_BAD_REQUEST,
+                           "redirects must be from 0 to 50");
+  const char *st = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+                                               "status");
+  unsigned code = st ? (unsigned)strtoul(st, NULL, 10) : 302;
+  if (code != 301 && code != 302 && code != 303 && code != 307 && code != 308)
+    return demo_send_error(conn, MHD_HTTP_BAD_REQUEST,
+                           "status must be 301, 302, 303, 307 or 308");
+  struct demo_buf b;
+  demo_buf_init(&b);
+  if (req->param == 0) {
+    demo_buf_puts(&b, "{\"method\":");
+    demo_buf_json_str(&b, method, strlen(method));
+    demo_buf_printf(&b, ",\"body_length\":%zu}", req->body.len);
+    return demo_send_buf(conn, MHD_HTTP_OK, &b);
+  }
+  char loc[64];
+  if (st)
+    snprintf(loc, sizeof loc, "/redirect/%u?status=%u",
+             (unsigned)req->param - 1, code);
+  else
+    snprintf(loc, sizeof loc, "/redirect/%u", (unsigned)req->param - 1);
+  demo_buf_printf(&b, "{\"location\":\"%s\"}", loc);
+  return demo_send_buf_hdr(conn, code, &b, MHD_HTTP_HEADER_LOCATION, loc);
+}
+
+struct demo_cookie_set {
+  struct MHD_Response *r;
+  int failed;
+};
+
+/* One Set-Cookie per query pair: "k=v; Path=/", or an expired "k=" for a
+ * key without a value. */
+static enum MHD_Result demo_cookie_arg(void *cls, enum MHD_ValueKind kind,
+                                       const char *key, const char *value)
+{
+  struct demo_cookie_set *cs = cls;
+  char line[512];
+  (void)kind;
+  if (value && *value)
+    snprintf(line, sizeof line, "%s=%s; Path=/", key, value);
+  else
+    snprintf(line, sizeof line, "%s=; Path=/; Max-Age=0", key);
+  if (MHD_add_response_header(cs->r, MHD_HTTP_HEADER_SET_COOKIE, line) != MHD_YES)
+    cs->failed = 1;
+  return MHD_YES;
+}
+
+static enum MHD_Result demo_cookies_set(struct MHD_Connection *conn)
+{
+  struct demo_cookie_set cs = {demo_static("{\"status\":\"set\"}"), 0};
+  if (!cs.r)
+    return MHD_NO;
+  MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, demo_cookie_arg, &cs);
+  enum MHD_Result ok = cs.failed ? MHD_NO : MHD_queue_response(conn, MHD_HTTP_OK, cs.r);
+  MHD_destroy_response(cs.r);
+  return ok;
+}
+
+static enum MHD_Result demo_cookie_json(void *cls, enum MHD_ValueKind kind,
+                                        const char *key, const char *value)
+{
+  struct demo_buf *b = cls;
+  (void)kind;
+  if (b->len > 12)
+    demo_buf_add(b, ",", 1);
+  demo_buf_json_str(b, key, strlen(key));
+  demo_buf_add(b, ":", 1);
+  demo_buf_json_str(b, value ? value : "", value ? strlen(value) : 0);
+  return MHD_YES;
+}
+
+/* {"cookies":{k:v,...}}: the cookies the request sent. */
+static enum MHD_Result demo_cookies(struct MHD_Connection *conn)
+{
+  struct demo_buf b;
+  demo_buf_init(&b);
+  demo_buf_puts(&b, "{\"cookies\":{");
+  MHD_get_connection_values(conn, MHD_COOKIE_KIND, demo_cookie_json, &b);
+  demo_buf_puts(&b, "}}");
+  return demo_send_buf(conn, MHD_HTTP_OK, &b);
+}
+
 /* ---- dispatch ---- */
 
 static int demo_allowed(enum demo_route r, enum demo_method m,
@@ -892,6 +1014,8 @@ static int demo_allowed(enum demo_route r, enum demo_method m,
   case DEMO_R_ORDER:
   case DEMO_R_STATS:
   case DEMO_R_ECHOES:
+  case DEMO_R_COOKIES:
+  case DEMO_R_COOKIES_SET:
     *allow = "GET, HEAD";
     return m == DEMO_M_GET || m == DEMO_M_HEAD;
   case DEMO_R_LOGIN:
@@ -947,6 +1071,12 @@ static enum MHD_Result demo_dispatch(struct MHD_Connection *conn,
     return demo_stats_get(conn);
   case DEMO_R_STATS_RESET:
     return demo_stats_post_reset(conn);
+  case DEMO_R_REDIRECT:
+    return demo_redirect(conn, req, method);
+  case DEMO_R_COOKIES:
+    return demo_cookies(conn);
+  case DEMO_R_COOKIES_SET:
+    return demo_cookies_set(conn);
   case DEMO_R_OTHER:
   case DEMO_R_COUNT:
     break;

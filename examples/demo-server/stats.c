@@ -25,6 +25,9 @@ static const char *const demo_stats_routes[DEMO_R_COUNT] = {
   [DEMO_R_ECHOES] = "/echoes",
   [DEMO_R_STATS] = "/stats",
   [DEMO_R_STATS_RESET] = "/stats/reset",
+  [DEMO_R_REDIRECT] = "/redirect/{n}",
+  [DEMO_R_COOKIES] = "/cookies",
+  [DEMO_R_COOKIES_SET] = "/cookies/set",
   [DEMO_R_OTHER] = "(other)",
 };
 
