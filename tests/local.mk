@@ -220,3 +220,7 @@ EXTRA_DIST += tests/e2e/webui_api.sh tests/e2e/prom_check.py tests/e2e/webui_bro
 # Every option of crowdc and of the executables is in doc/ and the man pages.
 TESTS += tests/e2e/docs_options.sh
 EXTRA_DIST += tests/e2e/docs_options.sh
+
+# Event hooks: (on EVENT ...), write-file, C extensions (call NAME).
+TESTS += tests/e2e/events.sh
+EXTRA_DIST += tests/e2e/events.sh
