@@ -26,6 +26,8 @@ typedef struct crowdc_cg {
   size_t nops, opcap, opnext;
   int nset;       /* task sets, per user */
   int ntags;      /* crowd_tags_N counter, for the whole file */
+  const crowdc_resp_item **checks; /* every check, in crowd_checks[] order */
+  size_t nchecks, checkcap;
 } crowdc_cg;
 
 enum { CROWDC_CG_OP = 48, CROWDC_CG_IDENT = 40 };
@@ -39,7 +41,7 @@ static const char *const crowdc_cg_method_enum[CROWDC_NMETHODS] = {
 static const char *const crowdc_cg_op_enum[] = {
   "CROWD_OP_SAVE", "CROWD_OP_EXISTS", "CROWD_OP_ABSENT", "CROWD_OP_CONTAINS", "CROWD_OP_MATCHES",
   "CROWD_OP_EQ", "CROWD_OP_LT", "CROWD_OP_LE", "CROWD_OP_GT", "CROWD_OP_GE", "CROWD_OP_IN",
-  "CROWD_OP_SUCCESS", "CROWD_OP_FAILURE",
+  "CROWD_OP_SUCCESS", "CROWD_OP_FAILURE", "CROWD_OP_WHEN", "CROWD_OP_SKIP",
 };
 static const char *const crowdc_cg_src_enum[] = {
   "CROWD_SRC_NONE", "CROWD_SRC_STATUS", "CROWD_SRC_HEADER", "CROWD_SRC_COOKIE", "CROWD_SRC_BODY",
@@ -408,6 +410,51 @@ static void crowdc_cg_resp_value(crowdc_cg *g, const crowdc_node *v, int id, siz
            v->u.str.n);
 }
 
+/* A check's number (1-based) in crowd_checks[]. */
+static size_t crowdc_cg_check_id(crowdc_cg *g, const crowdc_resp_item *it)
+{
+  if (g->nchecks == g->checkcap) {
+    g->checkcap = g->checkcap ? 2 * g->checkcap : 16;
+    g->checks = realloc(g->checks, g->checkcap * sizeof *g->checks);
+    if (!g->checks) {
+      fputs("crowdc: error: out of memory\n", stderr);
+      exit(2);
+    }
+  }
+  g->checks[g->nchecks++] = it;
+  return g->nchecks;
+}
+
+/* A WHEN item's condition: a file-scope function of the user's variables
+ * (its code goes to the constants stream, after the constants it uses). */
+static void crowdc_cg_resp_cond(crowdc_cg *g, const crowdc_resp_item *it, int id, size_t i)
+{
+  char op[CROWDC_CG_OP], *buf = NULL;
+  size_t len = 0;
+  FILE *code = g->code;
+  int ntemp = g->ntemp;
+  g->code = open_memstream(&buf, &len);
+  if (!g->code) {
+    fputs("crowdc: error: out of memory\n", stderr);
+    exit(2);
+  }
+  g->ntemp = 0;
+  crowdc_cg_operand(g, it->cond, op);
+  fprintf(g->code, "      int crowd_c = %scrowd_truthy(&%s);\n", it->negate ? "!" : "", op);
+  crowdc_cg_clear_temps(g, "      ");
+  if (fclose(g->code) != 0) {
+    fputs("crowdc: error: out of memory\n", stderr);
+    exit(2);
+  }
+  fprintf(g->consts, "static int crowd_resp_%d_cond%zu(crowd_user *u, crowd_val *vars)\n{\n"
+                     "  (void)u;\n  (void)vars;\n  {\n", id, i);
+  fwrite(buf, 1, len, g->consts);
+  fputs("      return crowd_c;\n  }\n}\n", g->consts);
+  free(buf);
+  g->code = code;
+  g->ntemp = ntemp;
+}
+
 /* The static tables of a request's response block; returns its number. */
 static int crowdc_cg_resp_tables(crowdc_cg *g, const crowdc_request *r)
 {
@@ -427,6 +474,8 @@ static int crowdc_cg_resp_tables(crowdc_cg *g, const crowdc_request *r)
       crowdc_codegen_cstr(g->consts, p, len);
       fputs(", NULL, 0 };\n", g->consts);
     }
+    if (it->op == CROWD_OP_WHEN)
+      crowdc_cg_resp_cond(g, it, id, i);
     if (it->nset) {
       fprintf(g->consts, "static const int crowd_resp_%d_set%zu[] = { ", id, i);
       for (size_t k = 0; k < it->nset; k++)
@@ -458,6 +507,12 @@ static int crowdc_cg_resp_tables(crowdc_cg *g, const crowdc_request *r)
       fprintf(g->consts, ", .set = crowd_resp_%d_set%zu, .nset = %zu", id, i, it->nset);
     if (it->pick)
       fprintf(g->consts, ", .pick = %s", crowdc_cg_pick_enum[it->pick]);
+    if (it->op == CROWD_OP_WHEN)
+      fprintf(g->consts, ", .cond = crowd_resp_%d_cond%zu", id, i);
+    if (it->op == CROWD_OP_WHEN || it->op == CROWD_OP_SKIP)
+      fprintf(g->consts, ", .skip = %d", it->skip);
+    if (it->label)
+      fprintf(g->consts, ", .check = %zu", crowdc_cg_check_id(g, it));
     fprintf(g->consts, ", .slot = %d,\n    .site = ", it->slot);
     crowdc_cg_site(g->consts, &it->form->loc);
     fputs(" },\n", g->consts);
@@ -1037,6 +1092,17 @@ int crowdc_codegen(FILE *out, const crowdc_model *m)
   crowdc_cg_feeders(&g);
   crowdc_cg_events(&g);
   crowdc_thr_emit(g.code, m);
+  if (g.nchecks) { /* the Checks summary's labels */
+    fputs("\nstatic const crowd_check_desc crowd_checks[] = {\n", g.code);
+    for (size_t i = 0; i < g.nchecks; i++) {
+      fputs("  { ", g.code);
+      crowdc_codegen_cstr(g.code, g.checks[i]->label, g.checks[i]->labellen);
+      fputs(", ", g.code);
+      crowdc_cg_site(g.code, &g.checks[i]->form->loc);
+      fputs(" },\n", g.code);
+    }
+    fputs("};\n", g.code);
+  }
   fputs("\nstatic const crowd_scenario_desc crowd_scenario = {\n"
         "  .abi = CROWD_ABI_VERSION,\n  .name = ", g.code);
   crowdc_codegen_cstr(g.code, m->name, m->namelen);
@@ -1057,12 +1123,15 @@ int crowdc_codegen(FILE *out, const crowdc_model *m)
     fprintf(g.code, "  .handlers = crowd_handlers,\n  .nhandlers = %zu,\n", m->nhandlers);
   if (m->nfiles)
     fprintf(g.code, "  .files = crowd_files,\n  .nfiles = %zu,\n", m->nfiles);
+  if (g.nchecks)
+    fprintf(g.code, "  .checks = crowd_checks,\n  .nchecks = %zu,\n", g.nchecks);
   fputs("};\n", g.code);
   fputs("\nint main(int argc, char **argv)\n{\n"
         "  return crowd_main(&crowd_scenario, argc, argv);\n}\n", g.code);
   for (size_t i = 0; i < g.nops; i++)
     free(g.ops[i]);
   free(g.ops);
+  free(g.checks);
   int err = fclose(g.code) != 0;
   err |= fclose(g.consts) != 0;
 

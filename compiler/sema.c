@@ -990,6 +990,38 @@ static int crowdc_sema_status_check(crowdc_sema_ctx *S, const crowdc_node *check
   return 0;
 }
 
+/* A check's label for the Checks summary: its source text without the
+ * outer parentheses, blanks folded, string quotes dropped:
+ * (json "$.items" :exists) reads json $.items :exists. */
+static void crowdc_sema_check_label(crowdc_sema_ctx *S, const crowdc_node *check, crowdc_resp_item *it)
+{
+  const crowdc_source *src = S->diag->src;
+  uint32_t from = check->loc.off + 1, to = check->loc.off + check->loc.len - 1;
+  if (src == NULL || src->text == NULL || check->loc.len < 2 || to > src->len)
+    return;
+  char *buf = crowdc_arena_alloc(S->arena, to - from + 1);
+  size_t n = 0;
+  int in_str = 0;
+  for (uint32_t i = from; i < to; i++) {
+    char c = src->text[i];
+    if (c == '"' && (!in_str || src->text[i - 1] != '\\')) {
+      in_str = !in_str;
+      continue;
+    }
+    if (!in_str && (c == ' ' || c == '\t' || c == '\n' || c == '\r')) {
+      if (n > 0 && buf[n - 1] != ' ')
+        buf[n++] = ' ';
+      continue;
+    }
+    buf[n++] = c;
+  }
+  while (n > 0 && buf[n - 1] == ' ')
+    n--;
+  buf[n] = '\0';
+  it->label = buf;
+  it->labellen = n;
+}
+
 /* One check of an (expect ...). */
 static int crowdc_sema_check(crowdc_sema_ctx *S, crowdc_node *check, crowdc_resp_item *it)
 {
@@ -1016,6 +1048,7 @@ static int crowdc_sema_check(crowdc_sema_ctx *S, crowdc_node *check, crowdc_resp
   const char *name = crowdc_sema_checks[k];
   it->src = srcs[k];
   it->form = check;
+  crowdc_sema_check_label(S, check, it);
   size_t n = check->u.seq.n, len;
   int wild;
   switch (it->src) {
@@ -1149,11 +1182,84 @@ static int crowdc_sema_save(crowdc_sema_ctx *S, crowdc_node *form, crowdc_resp_i
   return 0;
 }
 
+static void crowdc_sema_cond(crowdc_sema_ctx *S, crowdc_node *c);
+static void crowdc_sema_resp_form(crowdc_sema_ctx *S, crowdc_node *form, const crowdc_node *h,
+                                  crowdc_request *r, size_t *cap);
+
+/* Conditions in a response block: (when C ...), (unless C ...), (if C THEN ELSE). */
+static const char *const crowdc_sema_resp_conds[] = { "when", "if", "unless" };
+
+static size_t crowdc_sema_resp_push(crowdc_sema_ctx *S, crowdc_request *r, size_t *cap,
+                                    const crowdc_resp_item *it)
+{
+  r->resp = crowdc_arena_grow(S->arena, r->resp, r->nresp, cap, sizeof *r->resp);
+  r->resp[r->nresp++] = *it;
+  return r->nresp - 1;
+}
+
+/* The forms of a branch: checks, (success), (failure ...), conditions;
+ * not (save ...): a variable set on one branch only would be undefined on
+ * the other. */
+static void crowdc_sema_resp_branch(crowdc_sema_ctx *S, crowdc_node **forms, size_t n,
+                                    const char *name, crowdc_request *r, size_t *cap)
+{
+  for (size_t i = 0; i < n && !S->diag->stopped; i++) {
+    crowdc_node *f = forms[i];
+    const crowdc_node *h = crowdc_sema_head(f);
+    if (h && crowdc_ast_is(h, CROWDC_N_SYMBOL, "save")) {
+      crowdc_diag_error(S->diag, &h->loc, "'save' cannot be under '%s': save first, then test the "
+                        "variable, as in (save st (status)) (when (= st 404) (success))", name);
+    } else if (h && (crowdc_sema_in(h->u.name.p, h->u.name.len, crowdc_sema_resp_forms,
+                                    CROWDC_COUNT(crowdc_sema_resp_forms)) ||
+                     crowdc_sema_in(h->u.name.p, h->u.name.len, crowdc_sema_resp_conds,
+                                    CROWDC_COUNT(crowdc_sema_resp_conds)))) {
+      crowdc_sema_resp_form(S, f, h, r, cap);
+    } else {
+      crowdc_diag_error(S->diag, &f->loc, "in a response block, '%s' holds (expect ...), (success), "
+                        "(failure ...) and conditions", name);
+    }
+  }
+}
+
+/* A WHEN item whose skip covers its then-items; for an else, a SKIP item
+ * (the end of the then-branch) and the else-items. */
+static void crowdc_sema_resp_cond(crowdc_sema_ctx *S, crowdc_node *form, const char *name,
+                                  crowdc_request *r, size_t *cap)
+{
+  size_t n = form->u.seq.n;
+  int is_if = strcmp(name, "if") == 0;
+  if (n < 3 || (is_if && n > 4)) {
+    crowdc_diag_error(S->diag, &form->loc, is_if ? "'if' takes a condition, a form and an optional else "
+                      "form: (if (= st 404) (success) (failure \"bad\"))"
+                      : "'%s' takes a condition and forms, as in (%s (= st 404) (success))", name, name);
+    return;
+  }
+  crowdc_resp_item it = { .op = CROWD_OP_WHEN, .form = form, .slot = -1,
+                          .cond = form->u.seq.items[1], .negate = strcmp(name, "unless") == 0 };
+  crowdc_sema_cond(S, form->u.seq.items[1]);
+  size_t at = crowdc_sema_resp_push(S, r, cap, &it);
+  crowdc_sema_resp_branch(S, form->u.seq.items + 2, is_if ? 1 : n - 2, name, r, cap);
+  r->resp[at].skip = (int)(r->nresp - at - 1);
+  if (is_if && n == 4) {
+    /* a false condition skips the then-items and the SKIP: the else-items run */
+    crowdc_resp_item sk = { .op = CROWD_OP_SKIP, .form = form->u.seq.items[3], .slot = -1 };
+    size_t at2 = crowdc_sema_resp_push(S, r, cap, &sk);
+    r->resp[at].skip = (int)(at2 - at);
+    crowdc_sema_resp_branch(S, form->u.seq.items + 3, 1, name, r, cap);
+    r->resp[at2].skip = (int)(r->nresp - at2 - 1);
+  }
+}
+
 /* A response-block form, appended to r's items. */
 static void crowdc_sema_resp_form(crowdc_sema_ctx *S, crowdc_node *form, const crowdc_node *h,
                                   crowdc_request *r, size_t *cap)
 {
   crowdc_resp_item tmp;
+  for (size_t i = 0; i < CROWDC_COUNT(crowdc_sema_resp_conds); i++)
+    if (crowdc_ast_is(h, CROWDC_N_SYMBOL, crowdc_sema_resp_conds[i])) {
+      crowdc_sema_resp_cond(S, form, crowdc_sema_resp_conds[i], r, cap);
+      return;
+    }
   if (crowdc_ast_is(h, CROWDC_N_SYMBOL, "expect")) {
     if (form->u.seq.n < 2)
       crowdc_diag_error(S->diag, &form->loc, "'expect' needs at least one check, as in (expect (status 200))");
@@ -1275,8 +1381,10 @@ static int crowdc_sema_request(crowdc_sema_ctx *S, crowdc_node *form, int method
   for (size_t i = 1; i < o.nrest && !S->diag->stopped; i++) {
     crowdc_node *f = (crowdc_node *)o.rest[i];
     const crowdc_node *h = crowdc_sema_head(f);
-    if (h && crowdc_sema_in(h->u.name.p, h->u.name.len, crowdc_sema_resp_forms,
-                            CROWDC_COUNT(crowdc_sema_resp_forms))) {
+    if (h && (crowdc_sema_in(h->u.name.p, h->u.name.len, crowdc_sema_resp_forms,
+                             CROWDC_COUNT(crowdc_sema_resp_forms)) ||
+              crowdc_sema_in(h->u.name.p, h->u.name.len, crowdc_sema_resp_conds,
+                             CROWDC_COUNT(crowdc_sema_resp_conds)))) {
       S->in_resp = 1;
       crowdc_sema_resp_form(S, f, h, r, &cap);
       S->in_resp = 0;

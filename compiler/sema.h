@@ -37,6 +37,11 @@ typedef struct crowdc_resp_item {
   size_t nset;
   int pick;
   int slot;                    /* save: the variable's slot; else -1 */
+  const char *label;           /* a check: its source form for the Checks summary */
+  size_t labellen;
+  const crowdc_node *cond;     /* WHEN: the condition (when, if, unless) */
+  int negate;                  /* WHEN: unless */
+  int skip;                    /* WHEN, SKIP: the items of the branch that follow */
 } crowdc_resp_item;
 
 typedef struct crowdc_request {

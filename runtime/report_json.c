@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "checks.h"
 #include "measure.h"
 #include "report_fmt.h"
 #include "report_impl.h"
@@ -434,6 +435,24 @@ static void full_thresholds(crowd_reports *rep, struct jw *w)
     jw_close(w, ']');
 }
 
+/* Every (expect ...) check with its counts (checks.h); [] without any. */
+static void full_checks(struct jw *w)
+{
+    jw_key(w, "checks");
+    jw_open(w, '[');
+    for (size_t i = 0; i < crowd_checks_n(); i++) {
+        const crowd_check_desc *d = crowd_checks_desc(i);
+        jw_item(w);
+        jw_open(w, '{');
+        jw_str(w, "check", d->label);
+        jw_str(w, "site", d->site);
+        jw_u64(w, "passes", crowd_checks_passes(i));
+        jw_u64(w, "fails", crowd_checks_fails(i));
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+}
+
 void crowd_report_json_full(crowd_reports *rep, FILE *f)
 {
     struct jw w = { .f = f };
@@ -453,6 +472,7 @@ void crowd_report_json_full(crowd_reports *rep, FILE *f)
     full_errors(&w, "errors", rep->st, false);
     full_errors(&w, "exceptions", rep->st, true);
     full_thresholds(rep, &w);
+    full_checks(&w);
     jw_close(&w, '}');
     fputc('\n', f);
 }

@@ -24,6 +24,7 @@
 
 #include <cJSON.h>
 
+#include "checks.h"
 #include "log.h"
 #include "rng.h"
 #include "stdlib/jsonpath.h"
@@ -39,6 +40,7 @@ typedef struct resp_ctx {
   char *msg;
   size_t size;
   int failed;
+  int item_failed;  /* the current item failed (counted per check, checks.h) */
   int save_failed;
 } resp_ctx;
 
@@ -49,6 +51,7 @@ static void fail(resp_ctx *c, const char *fmt, ...) __attribute__((format(printf
 /* The first failure of the block is the request's. */
 static void fail(resp_ctx *c, const char *fmt, ...)
 {
+  c->item_failed = 1;
   if (c->failed)
     return;
   c->failed = 1;
@@ -689,6 +692,7 @@ static void run_item(resp_ctx *c, const crowd_resp_item *it)
     return;
   }
   int owned;
+  c->item_failed = 0;
   crowd_val want = want_value(c, it, &owned);
   switch (it->op == CROWD_OP_FAILURE ? CROWD_SRC_NONE : it->src) {
   case CROWD_SRC_NONE: {
@@ -710,6 +714,39 @@ static void run_item(resp_ctx *c, const crowd_resp_item *it)
   }
   if (owned)
     crowd_val_clear(&want);
+  crowd_checks_count(it->check, !c->item_failed);
+}
+
+/* The index of the last item of the branch that the WHEN at i opens: its
+ * then-items, and its else-items after a SKIP. */
+static int branch_end(const crowd_resp_desc *d, int i)
+{
+  int end = i + d->items[i].skip;
+  if (end < d->nitems && end > i && d->items[end].op == CROWD_OP_SKIP)
+    end += d->items[end].skip;
+  return end < d->nitems ? end : d->nitems - 1;
+}
+
+/* Run the items in order; a WHEN whose condition is false jumps over its
+ * then-items, a SKIP (reached at the end of a then-branch) over the
+ * else-items.  A condition that failed (a built-in reported an error)
+ * counts as false and stops the task afterwards. */
+static void run_items(resp_ctx *c, const crowd_resp_desc *d)
+{
+  for (int i = 0; i < d->nitems; i++) {
+    const crowd_resp_item *it = &d->items[i];
+    if (it->op == CROWD_OP_WHEN) {
+      int rc = it->cond ? it->cond(c->u, c->u->vars) : 0;
+      if (rc == CROWD_TASK_FAIL)
+        c->save_failed = 1;
+      if (rc != 1)
+        i += it->skip;
+    } else if (it->op == CROWD_OP_SKIP) {
+      i += it->skip;
+    } else {
+      run_item(c, it);
+    }
+  }
 }
 
 /* ---- the block ---------------------------------------------------------------- */
@@ -723,17 +760,21 @@ int crowd_resp_eval(crowd_user *u, const crowd_resp_desc *d, char *msg, size_t s
   if (c.r->error[0] != '\0') {
     /* no response at all: nothing to check, nothing to save */
     fail(&c, "%s", err);
-    for (int i = 0; i < d->nitems; i++)
-      if (d->items[i].op == CROWD_OP_SAVE) {
+    for (int i = 0; i < d->nitems; i++) {
+      if (d->items[i].op == CROWD_OP_WHEN) { /* conditional checks did not run */
+        i = branch_end(d, i);
+      } else if (d->items[i].op == CROWD_OP_SAVE) {
         crowd_val_clear(&u->vars[d->items[i].slot]);
         c.save_failed = 1;
+      } else {
+        crowd_checks_count(d->items[i].check, false);
       }
+    }
     return c.save_failed ? -1 : 0;
   }
   if (err && !d->has_status)
     fail(&c, "%s", err);
-  for (int i = 0; i < d->nitems; i++)
-    run_item(&c, &d->items[i]);
+  run_items(&c, d);
   if (c.json)
     cJSON_Delete(c.json);
   return c.save_failed ? -1 : 0;

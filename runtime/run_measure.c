@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "checks.h"
 #include "clock.h"
 #include "junit.h"
 #include "log.h"
@@ -78,7 +79,7 @@ static void measure_cb(struct ev_loop *loop, ev_timer *w, int revents)
 int crowd_runner_measure_init(crowd_runner *r)
 {
   r->thresholds = crowd_thr_new(r->sc->thresholds, r->sc->nthresholds);
-  if (r->thresholds == NULL)
+  if (r->thresholds == NULL || crowd_checks_init(r->sc->checks, r->sc->nchecks) != 0)
     return -1;
   ev_timer_init(&r->measure_timer, measure_cb, MEASURE_INTERVAL, MEASURE_INTERVAL);
   r->measure_timer.data = r;
@@ -93,6 +94,7 @@ void crowd_runner_measure_spawned(crowd_runner *r)
     return;
   crowd_log(CROWD_LOG_INFO, "crowd.runners", "Resetting stats");
   crowd_stats_reset(r->stats, crowd_clock_wall());
+  crowd_checks_reset();
 }
 
 int crowd_runner_measure_code(crowd_runner *r, int code)
@@ -148,6 +150,7 @@ void crowd_runner_measure_report(crowd_runner *r, FILE *out)
     crowd_measure_print_timings(r->stats, out);
   crowd_measure_print_cpu(r->stats, out);
   crowd_thr_print_summary(r->thresholds, out, utf8_terminal());
+  crowd_checks_print_summary(out, utf8_terminal());
   if (o->junit) {
     char err[512];
     double duration = crowd_clock_wall() - crowd_stats_start_time(r->stats);

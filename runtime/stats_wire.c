@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks.h"
 #include "histogram.h"
 
 enum { WIRE_VERSION = 1, FLAG_FINAL = 1 };
@@ -24,6 +25,8 @@ struct crowd_stats_wire_enc {
   uint64_t *errors, *exceptions; /* occurrences shipped, by index */
   size_t nerrors, nexceptions;
   uint64_t user_errors;
+  uint64_t *check_passes, *check_fails; /* shipped, by check index (checks.h) */
+  size_t nchecks, nchecks2;
 };
 
 /* ---- the buffer ---- */
@@ -104,6 +107,8 @@ void crowd_stats_wire_enc_free(crowd_stats_wire_enc *enc)
   free(enc->entries);
   free(enc->errors);
   free(enc->exceptions);
+  free(enc->check_passes);
+  free(enc->check_fails);
   free(enc);
 }
 
@@ -137,7 +142,9 @@ static int enc_reserve(crowd_stats_wire_enc *enc, const crowd_stats *st)
       p[enc->nentries] = s;
     }
   }
-  if (grow_u64(&enc->errors, &enc->nerrors, crowd_stats_error_count(st)) != 0)
+  if (grow_u64(&enc->errors, &enc->nerrors, crowd_stats_error_count(st)) != 0 ||
+      grow_u64(&enc->check_passes, &enc->nchecks, crowd_checks_n()) != 0 ||
+      grow_u64(&enc->check_fails, &enc->nchecks2, crowd_checks_n()) != 0)
     return -1;
   return grow_u64(&enc->exceptions, &enc->nexceptions, crowd_stats_exception_count(st));
 }
@@ -205,6 +212,22 @@ static int put_errors(crowd_stats_wire_buf *b, const crowd_stats *st, const uint
   return 0;
 }
 
+/* The checks whose counts grew (checks.h): index, passes and failures gained. */
+static int put_checks(crowd_stats_wire_buf *b, const crowd_stats_wire_enc *enc)
+{
+  size_t n = crowd_checks_n(), k = 0;
+  for (size_t i = 0; i < n; i++)
+    k += crowd_checks_passes(i) != enc->check_passes[i] || crowd_checks_fails(i) != enc->check_fails[i];
+  if (put_u64(b, k))
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    if ((crowd_checks_passes(i) != enc->check_passes[i] || crowd_checks_fails(i) != enc->check_fails[i]) &&
+        (put_u64(b, i) || put_u64(b, crowd_checks_passes(i) - enc->check_passes[i]) ||
+         put_u64(b, crowd_checks_fails(i) - enc->check_fails[i])))
+      return -1;
+  return 0;
+}
+
 static int put_payload(crowd_stats_wire_buf *b, const crowd_stats_wire_enc *enc, const crowd_stats *st,
                        const crowd_stats_wire_info *info)
 {
@@ -224,7 +247,10 @@ static int put_payload(crowd_stats_wire_buf *b, const crowd_stats_wire_enc *enc,
          put_entry(b, e, enc->entries[i])))
       return -1;
   }
-  return put_errors(b, st, enc->errors, false) || put_errors(b, st, enc->exceptions, true) ? -1 : 0;
+  return put_errors(b, st, enc->errors, false) || put_errors(b, st, enc->exceptions, true) ||
+                 put_checks(b, enc)
+             ? -1
+             : 0;
 }
 
 int crowd_stats_wire_encode(crowd_stats_wire_enc *enc, const crowd_stats *st,
@@ -250,6 +276,10 @@ int crowd_stats_wire_encode(crowd_stats_wire_enc *enc, const crowd_stats *st,
   for (size_t i = 0; i < crowd_stats_exception_count(st); i++)
     enc->exceptions[i] = crowd_stats_error_occurrences(crowd_stats_exception_at(st, i));
   enc->user_errors = info->user_errors;
+  for (size_t i = 0; i < crowd_checks_n(); i++) {
+    enc->check_passes[i] = crowd_checks_passes(i);
+    enc->check_fails[i] = crowd_checks_fails(i);
+  }
   return 0;
 }
 
@@ -395,5 +425,11 @@ int crowd_stats_wire_apply(crowd_stats *st, const unsigned char *frame, size_t l
   }
   if (r.bad || apply_errors(&r, st, false) != 0 || apply_errors(&r, st, true) != 0)
     return -1;
+  uint64_t nchecks = get_u64(&r); /* the same executable: the same check indexes */
+  for (uint64_t k = 0; k < nchecks && !r.bad; k++) {
+    uint64_t i = get_u64(&r), passes = get_u64(&r), fails = get_u64(&r);
+    if (!r.bad)
+      crowd_checks_add((size_t)i, passes, fails);
+  }
   return r.p == r.end ? 0 : -1;
 }

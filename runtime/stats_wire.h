@@ -7,7 +7,8 @@
  * entry that changed (counts, content length, first/last request, min/max,
  * the 128-bit sum and the histogram's non-zero buckets, all as differences
  * except min/max, which merge idempotently), the errors and exceptions that
- * gained occurrences.  Integers are LEB128 varints, times raw doubles.
+ * gained occurrences, the (expect ...) checks whose counts grew
+ * (checks.h).  Integers are LEB128 varints, times raw doubles.
  *
  * Ownership: the encoder (one per child) remembers what it has shipped and
  * is freed with crowd_stats_wire_enc_free; encoded frames are appended to a

@@ -152,7 +152,9 @@ typedef enum crowd_op {
   CROWD_OP_EQ, CROWD_OP_LT, CROWD_OP_LE, CROWD_OP_GT, CROWD_OP_GE,
   CROWD_OP_IN,             /* the status is one of set */
   CROWD_OP_SUCCESS,        /* the request succeeds, whatever its status */
-  CROWD_OP_FAILURE         /* the request fails with the expected value as message */
+  CROWD_OP_FAILURE,        /* the request fails with the expected value as message */
+  CROWD_OP_WHEN,           /* (when/if/unless C ...): cond false: skip the next `skip` items */
+  CROWD_OP_SKIP            /* the end of an if's then-branch: skip the `skip` else-items */
 } crowd_op;
 
 /* Which match of a JSON path with [*] a save keeps. */
@@ -194,7 +196,20 @@ typedef struct crowd_resp_item {
   crowd_pick pick;
   int slot;                      /* SAVE: the variable; else -1 */
   const char *site;              /* "file:line:col" of the item */
+  int check;                     /* a check: 1 + its index into crowd_scenario_desc.checks
+                                    (counted for the Checks summary); 0: not a check */
+  /* WHEN: the condition, computed by generated code from the user's
+   * variables: 1 true, 0 false, CROWD_TASK_FAIL after a reported error. */
+  int (*cond)(crowd_user *u, crowd_val *vars);
+  int skip;                      /* WHEN, SKIP: how many items follow in the branch */
 } crowd_resp_item;
+
+/* One check of the scenario, (status 200) in an (expect ...): its passes
+ * and failures are counted for the end summary and the reports. */
+typedef struct crowd_check_desc {
+  const char *label;             /* the check as written, e.g. json $.items :exists */
+  const char *site;              /* "file:line:col" */
+} crowd_check_desc;
 
 typedef struct crowd_resp_desc {
   const crowd_resp_item *items;
@@ -497,6 +512,8 @@ typedef struct crowd_scenario_desc {
   int nhandlers;
   const crowd_file_desc *files;     /* (write-file ...) targets; NULL if none */
   int nfiles;
+  const crowd_check_desc *checks;   /* every check of every (expect ...); NULL if none */
+  int nchecks;
 } crowd_scenario_desc;
 
 /* The executable's main: options, run, report.  Returns the exit code. */
