@@ -3,8 +3,10 @@
 /* The "fast" client: Locust's FastHttpUser done in C.  HTTP/1.1 with
  * keep-alive on plain non-blocking sockets driven by libev, one connection
  * per user, responses parsed by libhttp-parser (fast_parse.c), TLS through
- * OpenSSL.  No HTTP/2, proxies, redirects, cookies or auth schemes: those
- * are the `http` client's (libcurl), and crowdc refuses them on `fast`.
+ * OpenSSL, a cookie jar per user (fast_cookie.c) and redirects followed as
+ * browsers do (up to MAX_REDIRECTS; 303, and 301/302 after a POST, become a
+ * GET).  No HTTP/2, proxies or auth schemes: those are the `http` client's
+ * (libcurl), and crowdc refuses them on `fast`.
  *
  * A connection is a small state machine (CLOSED, CONNECTING, HANDSHAKE,
  * WRITING, READING, IDLE) with one ev_io and one ev_timer.  A connected
@@ -17,7 +19,7 @@
  * Response time: from conn_start, i.e. from the moment the request is
  * written on a kept-alive connection, or from the start of connect (and the
  * TLS handshake) on a new one, as Locust's FastHttpUser counts it; to the
- * end of the body.
+ * end of the body; redirects followed are part of it, as with libcurl.
  *
  * Ownership: the engine owns the read buffer, the DNS cache and the SSL_CTX;
  * a connection owns its socket, SSL, watchers and buffers (freed by
@@ -35,6 +37,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ev.h>
@@ -44,12 +47,14 @@
 
 #include "client.h"
 #include "clock.h"
+#include "fast_cookie.h"
 #include "fast_parse.h"
 #include "log.h"
 #include "request.h"
 
 #define DEFAULT_TIMEOUT_MS 60000L
 #define READ_BUF_SIZE 65536
+#define MAX_REDIRECTS 30 /* as the http client (libcurl) and python-requests */
 
 static const char ua_line[] = "User-Agent: crowd/" PACKAGE_VERSION "\r\n";
 
@@ -99,6 +104,17 @@ typedef struct fast_conn {
   uint64_t dns_us, t_connect, t_connected, t_tls, t_first;
   long timeout_ms;
   unsigned served;          /* responses read on this socket */
+  crowd_fast_jar jar;       /* the user's cookies */
+  /* The hop being sent: the request's own URL and method, or a redirect's.
+   * hop_url holds a redirect's absolute URL (hop_tmp: scratch to build the
+   * next one), cur_* point at the URL of the hop in flight. */
+  crowd_buf hop_url, hop_tmp, scratch;
+  const char *cur_url;
+  size_t cur_len, cur_path_start;
+  crowd_method hop_method;
+  unsigned hops;            /* redirects followed for this request */
+  unsigned hop_nobody : 1;  /* the hop drops the request's body (turned into a GET) */
+  unsigned hop_cross : 1;   /* the hop left the request's origin: no Authorization */
   unsigned tls : 1;
   unsigned retried : 1;     /* the request was resent once on a new socket */
   unsigned close_after : 1; /* the request asked for Connection: close */
@@ -106,6 +122,7 @@ typedef struct fast_conn {
 
 static void conn_connect(fast_conn *c);
 static void conn_write(fast_conn *c);
+static int conn_follow(fast_conn *c);
 
 /* ---- URLs --------------------------------------------------------------------- */
 
@@ -116,11 +133,11 @@ typedef struct fast_url {
   unsigned port;
 } fast_url;
 
-/* The origin part of req->url (up to path_start); 0, or -1 with req->error set. */
-static int url_parse(const crowd_request *req, fast_url *u, char *err, size_t errsize)
+/* The origin part of url (up to path_start); 0, or -1 with err set. */
+static int url_parse(const char *url, size_t len, size_t path_start, fast_url *u, char *err, size_t errsize)
 {
-  const char *p = req->url.p ? req->url.p : "";
-  const char *end = p + (req->path_start <= req->url.len ? req->path_start : req->url.len);
+  const char *p = url ? url : "";
+  const char *end = p + (path_start <= len ? path_start : len);
   const char *s;
   if ((size_t)(end - p) >= 7 && strncasecmp(p, "http://", 7) == 0) {
     u->tls = 0;
@@ -296,8 +313,22 @@ static void conn_timing(const fast_conn *c, crowd_timing *t)
   t->us[CROWD_PHASE_TTFB] = c->t_first > c->t0 ? c->t_first - c->t0 : 0;
 }
 
+/* The socket after a complete response: kept idle when it may be reused. */
+static void conn_release(fast_conn *c)
+{
+  if (c->resp.keep_alive && !c->close_after && c->out_off == c->out.len) {
+    c->served++;
+    c->state = FC_IDLE;
+    conn_watch(c, EV_READ);
+  } else {
+    conn_close(c);
+  }
+}
+
 static void conn_complete(fast_conn *c, int ok)
 {
+  if (ok && c->resp.track && conn_follow(c))
+    return; /* a redirect is on its way, or the request has failed */
   crowd_request *req = c->req;
   uint64_t now = crowd_clock_us();
   ev_timer_stop(c->e->loop, &c->timer);
@@ -308,13 +339,10 @@ static void conn_complete(fast_conn *c, int ok)
     conn_timing(c, &req->timing);
   if (!ok)
     req->status = 0;
-  if (ok && c->resp.keep_alive && !c->close_after && c->out_off == c->out.len) {
-    c->served++;
-    c->state = FC_IDLE;
-    conn_watch(c, EV_READ);
-  } else {
+  if (ok)
+    conn_release(c);
+  else
     conn_close(c);
-  }
   crowd_request_done(req);
 }
 
@@ -340,7 +368,9 @@ static int conn_retry(fast_conn *c)
   c->retried = 1;
   c->out_off = 0;
   c->req->error[0] = '\0';
-  crowd_fast_resp_begin(&c->resp, c->req, c->req->method == CROWD_HEAD);
+  int track = c->resp.track;
+  crowd_fast_resp_begin(&c->resp, c->req, c->hop_method == CROWD_HEAD);
+  c->resp.track = track;
   conn_connect(c);
   return 1;
 }
@@ -665,7 +695,7 @@ static void conn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* ---- requests ------------------------------------------------------------------------- */
 
-enum { UH_HOST = 1, UH_UA = 2, UH_CTYPE = 4, UH_CLEN = 8, UH_CLOSE = 16 };
+enum { UH_HOST = 1, UH_UA = 2, UH_CTYPE = 4, UH_CLEN = 8, UH_CLOSE = 16, UH_AUTH = 32, UH_COOKIE = 64 };
 
 /* Which of the headers the client writes itself the scenario set. */
 static int header_flags(const char *h, size_t len)
@@ -677,7 +707,11 @@ static int header_flags(const char *h, size_t len)
     return IS("Host") ? UH_HOST : 0;
   case 'u':
     return IS("User-Agent") ? UH_UA : 0;
+  case 'a':
+    return IS("Authorization") ? UH_AUTH : 0;
   case 'c':
+    if (IS("Cookie"))
+      return UH_COOKIE;
     if (IS("Content-Type"))
       return UH_CTYPE;
     if (IS("Content-Length"))
@@ -702,14 +736,25 @@ static int add_uint(crowd_buf *b, uint64_t v)
   return crowd_buf_add(b, tmp + i, sizeof tmp - i);
 }
 
-/* The request's bytes into c->out (its capacity stays from request to
+/* The user's cookies for this hop, "a=1; b=2", into c->scratch: how many. */
+static int hop_cookies(fast_conn *c, const char *path, size_t plen)
+{
+  crowd_buf_reset(&c->scratch);
+  if (c->jar.first == NULL || (c->req->flags & CROWD_REQ_NO_COOKIES))
+    return 0;
+  const char *host = c->host->name;
+  int n = crowd_fast_jar_header(&c->jar, &c->scratch, host, strlen(host), path, plen, time(NULL));
+  return n > 0 ? n : 0;
+}
+
+/* The hop's bytes into c->out (its capacity stays from request to
  * request).  0, or -1 when out of memory. */
 static int build_request(fast_conn *c, const crowd_request *req)
 {
   crowd_buf *b = &c->out;
-  const char *method = crowd_method_name(req->method);
-  const char *path = req->url.p ? req->url.p + req->path_start : "";
-  size_t plen = req->url.len > req->path_start ? req->url.len - req->path_start : 0;
+  const char *method = crowd_method_name(c->hop_method);
+  const char *path = c->cur_url + c->cur_path_start;
+  size_t plen = c->cur_len > c->cur_path_start ? c->cur_len - c->cur_path_start : 0;
   const char *hash = memchr(path, '#', plen);
   if (hash)
     plen = (size_t)(hash - path);
@@ -722,6 +767,7 @@ static int build_request(fast_conn *c, const crowd_request *req)
     rc |= crowd_buf_addc(b, '/');
   rc |= crowd_buf_add(b, path, plen);
   rc |= crowd_buf_add(b, " HTTP/1.1\r\n", 11);
+  int ncookies = hop_cookies(c, path, plen);
 
   int flags = 0;
   const char *h = req->headers.p;
@@ -730,21 +776,35 @@ static int build_request(fast_conn *c, const crowd_request *req)
     flags |= header_flags(h, len);
     h += len + 1;
   }
-  if (!(flags & UH_HOST))
+  if (!(flags & UH_HOST) || c->hop_cross)
     rc |= crowd_buf_add(b, c->host_line.p, c->host_line.len);
   if (!(flags & UH_UA))
     rc |= crowd_buf_add(b, ua_line, sizeof ua_line - 1);
   h = req->headers.p;
   for (int i = 0; i < req->nheaders && h; i++) {
     size_t len = strlen(h);
-    if (!(header_flags(h, len) & UH_CLEN)) { /* the length is the client's to say */
+    int hf = header_flags(h, len);
+    /* the length is the client's to say; another site gets neither the
+     * credentials nor the Host header meant for the first */
+    if (!(hf & UH_CLEN) && !(c->hop_cross && (hf & (UH_AUTH | UH_HOST)))) {
       rc |= crowd_buf_add(b, h, len);
+      if ((hf & UH_COOKIE) && ncookies > 0) { /* the jar's join the scenario's */
+        rc |= crowd_buf_add(b, "; ", 2);
+        rc |= crowd_buf_add(b, c->scratch.p, c->scratch.len);
+        ncookies = 0;
+      }
       rc |= crowd_buf_add(b, "\r\n", 2);
     }
     h += len + 1;
   }
-  int with_body = req->body.len > 0 || req->method == CROWD_POST || req->method == CROWD_PUT ||
-                  req->method == CROWD_PATCH;
+  if (ncookies > 0) {
+    rc |= crowd_buf_add(b, "Cookie: ", 8);
+    rc |= crowd_buf_add(b, c->scratch.p, c->scratch.len);
+    rc |= crowd_buf_add(b, "\r\n", 2);
+  }
+  crowd_method m = c->hop_method;
+  int with_body = !c->hop_nobody &&
+                  (req->body.len > 0 || m == CROWD_POST || m == CROWD_PUT || m == CROWD_PATCH);
   if (with_body) {
     if (!(flags & UH_CTYPE) && req->content_type) {
       rc |= crowd_buf_add(b, "Content-Type: ", 14);
@@ -762,11 +822,11 @@ static int build_request(fast_conn *c, const crowd_request *req)
   return rc ? -1 : 0;
 }
 
-/* Point c at the request's origin: the open socket when it is the same. */
-static int conn_origin(fast_conn *c, const crowd_request *req, const fast_url *u)
+/* Point c at the hop's origin: the open socket when it is the same. */
+static int conn_origin(fast_conn *c, const fast_url *u)
 {
-  size_t olen = req->path_start;
-  if (c->state != FC_CLOSED && c->origin.len == olen && memcmp(c->origin.p, req->url.p, olen) == 0)
+  size_t olen = c->cur_path_start;
+  if (c->state != FC_CLOSED && c->origin.len == olen && memcmp(c->origin.p, c->cur_url, olen) == 0)
     return 0;
   conn_close(c);
   uint64_t t = crowd_clock_us(); /* a lookup blocks; a cached one is free */
@@ -778,12 +838,146 @@ static int conn_origin(fast_conn *c, const crowd_request *req, const fast_url *u
   c->tls = u->tls ? 1 : 0;
   int rc = 0;
   crowd_buf_reset(&c->origin);
-  rc |= crowd_buf_add(&c->origin, req->url.p, olen);
+  rc |= crowd_buf_add(&c->origin, c->cur_url, olen);
   crowd_buf_reset(&c->host_line);
   rc |= crowd_buf_add(&c->host_line, "Host: ", 6);
   rc |= crowd_buf_add(&c->host_line, u->auth, u->authlen);
   rc |= crowd_buf_add(&c->host_line, "\r\n", 2);
   return rc ? -1 : 0;
+}
+
+/* Send the hop c->cur_url: 0, or -1 after failing the request. */
+static int conn_send(fast_conn *c)
+{
+  crowd_request *req = c->req;
+  fast_url u;
+  char err[96];
+  if (url_parse(c->cur_url, c->cur_len, c->cur_path_start, &u, err, sizeof err) != 0) {
+    conn_fail(c, err);
+    return -1;
+  }
+  if (conn_origin(c, &u) != 0 || build_request(c, req) != 0) {
+    conn_fail(c, "out of memory building the request");
+    return -1;
+  }
+  crowd_fast_resp_begin(&c->resp, req, c->hop_method == CROWD_HEAD);
+  c->resp.track = (req->flags & (CROWD_REQ_NO_COOKIES | CROWD_REQ_NO_REDIRECTS)) !=
+                  (CROWD_REQ_NO_COOKIES | CROWD_REQ_NO_REDIRECTS);
+  c->t_first = 0;
+  if (c->state == FC_IDLE) {
+    c->state = FC_WRITING;
+    conn_write(c);
+  } else {
+    conn_connect(c);
+  }
+  return 0;
+}
+
+/* Where the path starts in an absolute URL: after "scheme://authority". */
+static size_t url_path_start(const char *url, size_t len)
+{
+  const char *s = memmem(url, len, "://", 3);
+  if (s == NULL)
+    return len;
+  s += 3;
+  return (size_t)(s - url) + strcspn(s, "/?#");
+}
+
+/* The absolute URL of Location loc, relative to the hop's URL, into
+ * c->hop_tmp.  0, or -1 when out of memory. */
+static int resolve_location(fast_conn *c, const char *loc, size_t llen)
+{
+  crowd_buf *b = &c->hop_tmp;
+  const char *cur = c->cur_url;
+  size_t ps = c->cur_path_start;
+  const char *hash = memchr(loc, '#', llen);
+  if (hash)
+    llen = (size_t)(hash - loc);
+  crowd_buf_reset(b);
+  int rc = 0;
+  const char *colon = memchr(loc, ':', llen);
+  if (colon && colon > loc && (size_t)(colon - loc) < llen - 2 && colon[1] == '/' && colon[2] == '/' &&
+      memchr(loc, '/', (size_t)(colon - loc)) == NULL) {
+    rc |= crowd_buf_add(b, loc, llen); /* absolute */
+  } else if (llen >= 2 && loc[0] == '/' && loc[1] == '/') {
+    const char *sep = memmem(cur, ps, "//", 2); /* the hop's scheme, then loc */
+    rc |= crowd_buf_add(b, cur, sep ? (size_t)(sep - cur) : 0);
+    rc |= crowd_buf_add(b, loc, llen);
+  } else {
+    rc |= crowd_buf_add(b, cur, ps);
+    const char *path = cur + ps;
+    size_t plen = c->cur_len - ps;
+    plen = strcspn(path, "?#") < plen ? strcspn(path, "?#") : plen;
+    if (llen > 0 && loc[0] == '/') {
+      /* from the root */
+    } else if (llen == 0 || loc[0] == '?') {
+      rc |= crowd_buf_add(b, plen ? path : "/", plen ? plen : 1);
+    } else { /* beside the hop's path */
+      const char *slash = plen ? memrchr(path, '/', plen) : NULL;
+      if (slash)
+        rc |= crowd_buf_add(b, path, (size_t)(slash - path) + 1);
+      else
+        rc |= crowd_buf_addc(b, '/');
+    }
+    rc |= crowd_buf_add(b, loc, llen);
+  }
+  rc |= crowd_buf_addc(b, '\0');
+  if (rc)
+    return -1;
+  b->len--; /* the NUL is not part of the URL */
+  return 0;
+}
+
+/* After a complete response: keep its cookies, and follow it when it is a
+ * redirect.  1 when the request goes on (or has failed), 0 when it is done. */
+static int conn_follow(fast_conn *c)
+{
+  crowd_request *req = c->req;
+  crowd_fast_resp *r = &c->resp;
+  if (r->ncookies > 0 && !(req->flags & CROWD_REQ_NO_COOKIES)) {
+    const char *host = c->host->name;
+    const char *path = c->cur_url + c->cur_path_start;
+    size_t plen = c->cur_len - c->cur_path_start;
+    time_t now = time(NULL);
+    const char *v = r->cookies.p;
+    for (int i = 0; i < r->ncookies; i++) {
+      size_t vlen = strlen(v);
+      crowd_fast_jar_set(&c->jar, v, vlen, host, strlen(host), path, plen, now); /* a bad one is ignored */
+      v += vlen + 1;
+    }
+  }
+  long st = req->status;
+  if ((req->flags & CROWD_REQ_NO_REDIRECTS) || r->location.len == 0 ||
+      !(st == 301 || st == 302 || st == 303 || st == 307 || st == 308))
+    return 0;
+  if (c->hops >= MAX_REDIRECTS) {
+    char msg[64];
+    snprintf(msg, sizeof msg, "Maximum (%d) redirects followed", MAX_REDIRECTS);
+    conn_fail(c, msg);
+    return 1;
+  }
+  if (resolve_location(c, r->location.p, r->location.len) != 0) {
+    conn_fail(c, "out of memory following a redirect");
+    return 1;
+  }
+  conn_release(c);
+  /* browsers' rules: 303 asks for a GET; 301 and 302 after a POST too */
+  if (c->hop_method != CROWD_HEAD &&
+      (st == 303 || ((st == 301 || st == 302) && c->hop_method == CROWD_POST))) {
+    c->hop_method = CROWD_GET;
+    c->hop_nobody = 1;
+  }
+  crowd_buf t = c->hop_url; /* the new URL becomes the hop's */
+  c->hop_url = c->hop_tmp;
+  c->hop_tmp = t;
+  c->cur_url = c->hop_url.p;
+  c->cur_len = c->hop_url.len;
+  c->cur_path_start = url_path_start(c->cur_url, c->cur_len);
+  c->hop_cross = c->cur_path_start != req->path_start ||
+                 strncasecmp(c->cur_url, req->url.p, req->path_start) != 0;
+  c->hops++;
+  conn_send(c);
+  return 1;
 }
 
 static void conn_cancel(void *conn)
@@ -815,26 +1009,16 @@ static int conn_start(void *conn, crowd_request *req)
   if (c->timeout_ms <= 0)
     c->timeout_ms = 1;
 
-  fast_url u;
-  char err[96];
-  if (url_parse(req, &u, err, sizeof err) != 0) {
-    conn_fail(c, err);
-    return -1;
-  }
-  if (conn_origin(c, req, &u) != 0 || build_request(c, req) != 0) {
-    conn_fail(c, "out of memory building the request");
-    return -1;
-  }
-  crowd_fast_resp_begin(&c->resp, req, req->method == CROWD_HEAD);
+  c->cur_url = req->url.p ? req->url.p : "";
+  c->cur_len = req->url.len;
+  c->cur_path_start = req->path_start;
+  c->hop_method = req->method;
+  c->hops = 0;
+  c->hop_nobody = c->hop_cross = 0;
+  /* the timeout covers the redirects too, as libcurl's */
   ev_timer_set(&c->timer, (double)c->timeout_ms / 1000.0, 0.);
   ev_timer_start(c->e->loop, &c->timer);
-  if (c->state == FC_IDLE) {
-    c->state = FC_WRITING;
-    conn_write(c);
-  } else {
-    conn_connect(c);
-  }
-  return 0;
+  return conn_send(c);
 }
 
 static void *conn_new(void *engine)
@@ -862,6 +1046,10 @@ static void conn_free(void *conn)
   crowd_buf_free(&c->origin);
   crowd_buf_free(&c->host_line);
   crowd_buf_free(&c->out);
+  crowd_buf_free(&c->hop_url);
+  crowd_buf_free(&c->hop_tmp);
+  crowd_buf_free(&c->scratch);
+  crowd_fast_jar_free(&c->jar);
   free(c);
 }
 

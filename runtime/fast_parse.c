@@ -143,6 +143,66 @@ static void body_inflate(crowd_fast_resp *r, const char *p, size_t len)
     inflate_piece(r, up, len);
 }
 
+/* ---- Set-Cookie and Location ------------------------------------------------- */
+
+static void meta_reset(crowd_fast_resp *r)
+{
+  crowd_buf_reset(&r->cookies);
+  r->ncookies = 0;
+  crowd_buf_reset(&r->location);
+  r->mstate = 0;
+  r->mwant = 0;
+}
+
+/* The end of a collected value. */
+static int meta_end(crowd_fast_resp *r)
+{
+  int rc = 0;
+  if (r->mwant == 1) {
+    rc = crowd_buf_addc(&r->cookies, '\0');
+    if (rc == 0)
+      r->ncookies++;
+  } else if (r->mwant == 2) {
+    rc = crowd_buf_addc(&r->location, '\0');
+    if (rc == 0)
+      r->location.len--; /* terminated, the NUL not counted */
+  }
+  r->mwant = 0;
+  return rc;
+}
+
+static int meta_field(crowd_fast_resp *r, const char *at, size_t len)
+{
+  int rc = 0;
+  if (r->mstate == 2)
+    rc = meta_end(r);
+  if (r->mstate != 1)
+    r->mname_len = 0;
+  for (size_t i = 0; i < len && r->mname_len <= sizeof r->mname; i++, r->mname_len++)
+    if (r->mname_len < sizeof r->mname)
+      r->mname[r->mname_len] = at[i];
+  r->mstate = 1;
+  return rc;
+}
+
+static int meta_value(crowd_fast_resp *r, const char *at, size_t len)
+{
+  if (r->mstate == 1) {
+    if (r->mname_len == 10 && strncasecmp(r->mname, "set-cookie", 10) == 0) {
+      r->mwant = 1;
+    } else if (r->mname_len == 8 && strncasecmp(r->mname, "location", 8) == 0) {
+      r->mwant = 2;
+      crowd_buf_reset(&r->location); /* the last one counts */
+    }
+    r->mstate = 2;
+  }
+  if (r->mwant == 1)
+    return crowd_buf_add(&r->cookies, at, len);
+  if (r->mwant == 2)
+    return crowd_buf_add(&r->location, at, len);
+  return 0;
+}
+
 /* ---- http_parser callbacks -------------------------------------------------- */
 
 static int count_header_bytes(crowd_fast_resp *r, size_t len)
@@ -163,6 +223,8 @@ static int on_message_begin(http_parser *p)
   r->informational = 0;
   if (r->req->keep_response)
     keep_reset(r->req); /* a final response after a 1xx: its headers only */
+  if (r->track)
+    meta_reset(r);
   return 0;
 }
 
@@ -175,6 +237,8 @@ static int on_header_field(http_parser *p, const char *at, size_t len)
 {
   crowd_fast_resp *r = resp_of(p);
   if (count_header_bytes(r, len + 4) != 0) /* ": " and CRLF */
+    return -1;
+  if (r->track && meta_field(r, at, len) != 0)
     return -1;
   if (!r->req->keep_response)
     return 0;
@@ -190,6 +254,8 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
 {
   crowd_fast_resp *r = resp_of(p);
   if (count_header_bytes(r, len) != 0)
+    return -1;
+  if (r->track && meta_value(r, at, len) != 0)
     return -1;
   if (!r->req->keep_response)
     return 0;
@@ -208,6 +274,9 @@ static int on_headers_complete(http_parser *p)
   unsigned status = p->status_code;
   if (r->req->keep_response)
     keep_header_end(r);
+  if (r->track && r->mstate == 2 && meta_end(r) != 0)
+    return -1;
+  r->mstate = 0;
   if (status >= 100 && status < 200 && status != 101) {
     r->informational = 1; /* 100 Continue, 103 Early Hints...: skipped */
     return 0;
@@ -279,6 +348,8 @@ void crowd_fast_resp_begin(crowd_fast_resp *r, crowd_request *req, int head)
   r->encoding = ENC_IDENTITY;
   r->z_started = 0;
   r->zhead_len = 0;
+  r->track = 0;
+  meta_reset(r);
   req->status = 0;
   req->content_length = 0;
   if (req->keep_response)
@@ -346,6 +417,8 @@ crowd_fast_result crowd_fast_resp_eof(crowd_fast_resp *r)
 
 void crowd_fast_resp_free(crowd_fast_resp *r)
 {
+  crowd_buf_free(&r->cookies);
+  crowd_buf_free(&r->location);
   if (r->z) {
     inflateEnd(r->z);
     free(r->z);

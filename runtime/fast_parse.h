@@ -8,10 +8,15 @@
  * and gzip/deflate bodies when the response is kept (request.h:
  * keep_response), otherwise only counts them.
  *
+ * With track set (the client keeps cookies or follows redirects), it also
+ * collects the final response's Set-Cookie values and its Location,
+ * whether or not the response is kept.
+ *
  * Ownership: a crowd_fast_resp lives inside its connection and borrows the
  * crowd_request between crowd_fast_resp_begin and the DONE or ERROR result;
  * it owns its zlib stream (allocated at the first compressed kept body,
- * reused after), freed by crowd_fast_resp_free.
+ * reused after) and its cookies and location buffers, freed by
+ * crowd_fast_resp_free.
  */
 #ifndef CROWD_FAST_PARSE_H
 #define CROWD_FAST_PARSE_H
@@ -49,6 +54,15 @@ typedef struct crowd_fast_resp {
   unsigned zhead_len : 2;  /* deflate: how many of its first two bytes wait */
   unsigned char zhead[2];
   void *z;                 /* z_stream, or NULL */
+  /* Set-Cookie and Location, when track is set (set it after begin) */
+  unsigned track : 1;
+  unsigned mstate : 2;     /* 0 none, 1 in a header name, 2 in its value */
+  unsigned mwant : 2;      /* the value collected: 0 none, 1 Set-Cookie, 2 Location */
+  unsigned char mname_len; /* bytes of the name seen (saturates past mname) */
+  char mname[10];
+  crowd_buf cookies;       /* each Set-Cookie value, NUL-terminated */
+  int ncookies;
+  crowd_buf location;      /* the Location value, NUL-terminated; len 0: none */
 } crowd_fast_resp;
 
 /* Start reading the response to req (head: req was a HEAD request). */

@@ -7,6 +7,7 @@ libcrowd_a_SOURCES = \
 	runtime/dispatch.c runtime/dispatch.h \
 	runtime/events.c runtime/events.h \
 	runtime/fast_parse.c runtime/fast_parse.h \
+	runtime/fast_cookie.c runtime/fast_cookie.h \
 	runtime/checks.c runtime/checks.h \
 	runtime/clock.h \
 	runtime/arrival.c runtime/arrival.h \

@@ -158,6 +158,9 @@ EXTRA_DIST += tests/e2e/correlation.sh tests/e2e/correlation-fast.sh
 # One connection per user on both clients (the demo server's /echo "client").
 TESTS += tests/e2e/connections.sh
 EXTRA_DIST += tests/e2e/connections.sh
+# Cookies and redirects on both clients (the demo server's /cookies, /redirect).
+TESTS += tests/e2e/cookies_redirects.sh
+EXTRA_DIST += tests/e2e/cookies_redirects.sh
 
 # Safe defaults: TLS verification, no proxy from the environment, no build
 # environment in executables.

@@ -8,7 +8,9 @@
  * Then whole connections (runtime/client_fast.c) against a server thread on
  * loopback that answers each request with a scripted reply: keep-alive,
  * reconnects, a close mid-body, timeouts, refused connections, IPv6, TLS
- * with a certificate made here, and no file descriptor left open.
+ * with a certificate made here, and no file descriptor left open.  Last
+ * the cookie jar (runtime/fast_cookie.c) alone, and cookies and redirects
+ * on a connection.
  */
 #include "config.h"
 
@@ -37,6 +39,7 @@
 
 #include "runtime/client.h"
 #include "runtime/clock.h"
+#include "runtime/fast_cookie.h"
 #include "runtime/fast_parse.h"
 #include "runtime/request.h"
 #include "runtime/user.h"
@@ -935,6 +938,241 @@ START_TEST(test_conn_tls)
 }
 END_TEST
 
+
+/* ---- cookies and redirects ----------------------------------------------------------- */
+
+#define S(x) x, strlen(x)
+
+static const char *jar_for(crowd_fast_jar *j, const char *host, const char *path, time_t now)
+{
+  static crowd_buf out;
+  crowd_buf_reset(&out);
+  crowd_buf_addc(&out, '\0');
+  out.len = 0;
+  ck_assert_int_ge(crowd_fast_jar_header(j, &out, S(host), S(path), now), 0);
+  return out.p;
+}
+
+START_TEST(test_jar_basics)
+{
+  crowd_fast_jar j = { 0 };
+  time_t now = 1000000;
+  ck_assert_int_eq(crowd_fast_jar_set(&j, S("sid=abc; Path=/; HttpOnly"), S("shop.test"), S("/login"), now), 0);
+  ck_assert_int_eq(crowd_fast_jar_set(&j, S(" theme = dark "), S("shop.test"), S("/a/b?x=1"), now), 0);
+  ck_assert_int_eq(crowd_fast_jar_set(&j, S("noequals"), S("shop.test"), S("/"), now), -1);
+  ck_assert_str_eq(jar_for(&j, "shop.test", "/", now), "sid=abc");
+  /* theme's default path is /a: /a and under it, not /ab */
+  ck_assert_str_eq(jar_for(&j, "shop.test", "/a/c?q", now), "sid=abc; theme=dark");
+  ck_assert_str_eq(jar_for(&j, "shop.test", "/a", now), "sid=abc; theme=dark");
+  ck_assert_str_eq(jar_for(&j, "shop.test", "/ab", now), "sid=abc");
+  ck_assert_str_eq(jar_for(&j, "other.test", "/", now), "");
+  ck_assert_str_eq(jar_for(&j, "api.shop.test", "/", now), ""); /* host-only */
+  /* the same name, domain and path: replaced */
+  ck_assert_int_eq(crowd_fast_jar_set(&j, S("sid=def; path=/"), S("shop.test"), S("/"), now), 0);
+  ck_assert_str_eq(jar_for(&j, "shop.test", "/", now), "sid=def");
+  ck_assert_int_eq(j.count, 2);
+  crowd_fast_jar_free(&j);
+  ck_assert_int_eq(j.count, 0);
+}
+END_TEST
+
+START_TEST(test_jar_domain_and_expiry)
+{
+  crowd_fast_jar j = { 0 };
+  time_t now = 1700000000; /* 2023-11-14 */
+  ck_assert_int_eq(crowd_fast_jar_set(&j, S("d=1; Domain=.shop.test"), S("www.shop.test"), S("/"), now), 0);
+  ck_assert_int_eq(crowd_fast_jar_set(&j, S("x=1; Domain=evil.test"), S("www.shop.test"), S("/"), now), -1);
+  ck_assert_str_eq(jar_for(&j, "api.shop.test", "/", now), "d=1");
+  ck_assert_str_eq(jar_for(&j, "SHOP.test", "/", now), "d=1");
+  ck_assert_str_eq(jar_for(&j, "notshop.test", "/", now), "");
+  /* Max-Age: gone when its time has passed; 0 removes at once */
+  ck_assert_int_eq(crowd_fast_jar_set(&j, S("m=1; Max-Age=10; Path=/"), S("shop.test"), S("/"), now), 0);
+  ck_assert_str_eq(jar_for(&j, "shop.test", "/", now + 9), "d=1; m=1");
+  ck_assert_str_eq(jar_for(&j, "shop.test", "/", now + 10), "d=1");
+  ck_assert_int_eq(crowd_fast_jar_set(&j, S("d=; Domain=shop.test; Max-Age=0"), S("shop.test"), S("/"), now), 0);
+  ck_assert_str_eq(jar_for(&j, "shop.test", "/", now), "");
+  /* Expires, in the future and in the past; Max-Age wins over it */
+  ck_assert_int_eq(crowd_fast_jar_set(&j, S("e=1; Expires=Wed, 21 Oct 2065 07:28:00 GMT"), S("h"), S("/"), now), 0);
+  ck_assert_int_eq(crowd_fast_jar_set(&j, S("p=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT"), S("h"), S("/"), now), 0);
+  ck_assert_int_eq(crowd_fast_jar_set(&j, S("q=1; Max-Age=60; Expires=Wed, 21 Oct 2015 07:28:00 GMT"), S("h"), S("/"), now), 0);
+  ck_assert_str_eq(jar_for(&j, "h", "/", now), "e=1; q=1");
+  ck_assert_int_eq(crowd_fast_jar_set(&j, S("e=; Expires=Thu, 01 Jan 1970 00:00:00 GMT"), S("h"), S("/"), now), 0);
+  ck_assert_str_eq(jar_for(&j, "h", "/", now), "q=1");
+  /* bounded: the oldest goes */
+  for (int i = 0; i < CROWD_FAST_JAR_MAX + 5; i++) {
+    char c[32];
+    snprintf(c, sizeof c, "k%d=v", i);
+    ck_assert_int_eq(crowd_fast_jar_set(&j, S(c), S("h"), S("/"), now), 0);
+  }
+  ck_assert_int_eq(j.count, CROWD_FAST_JAR_MAX);
+  crowd_fast_jar_free(&j);
+}
+END_TEST
+
+/* Set-Cookie and Location are collected, split anywhere, kept or not. */
+START_TEST(test_parse_meta)
+{
+  static const char resp[] = "HTTP/1.1 302 Found\r\nSet-Cookie: a=1; Path=/\r\nX-Other: y\r\n"
+                             "location: /first\r\nSET-COOKIE: b=2\r\nLocation: /next?x=1\r\n"
+                             "Content-Length: 0\r\n\r\n";
+  for (size_t step = 1; step <= sizeof resp; step += 7) {
+    for (int keep = 0; keep < 2; keep++) {
+      preq.keep_response = keep;
+      crowd_fast_resp_begin(&presp, &preq, 0);
+      presp.track = 1;
+      size_t used;
+      ck_assert_int_eq(feed_steps(resp, sizeof resp - 1, step, &used), CROWD_FAST_DONE);
+      ck_assert_int_eq(presp.ncookies, 2);
+      ck_assert_str_eq(presp.cookies.p, "a=1; Path=/");
+      ck_assert_str_eq(presp.cookies.p + strlen(presp.cookies.p) + 1, "b=2");
+      ck_assert_str_eq(presp.location.p, "/next?x=1");
+    }
+  }
+  crowd_fast_resp_begin(&presp, &preq, 0); /* untracked: nothing collected */
+  size_t used;
+  ck_assert_int_eq(feed_steps(resp, sizeof resp - 1, sizeof resp, &used), CROWD_FAST_DONE);
+  ck_assert_int_eq(presp.ncookies, 0);
+  ck_assert_uint_eq(presp.location.len, 0);
+}
+END_TEST
+
+START_TEST(test_conn_redirects)
+{
+  static const srv_reply script[] = {
+    { "HTTP/1.1 302 Found\r\nLocation: /b\r\nContent-Length: 3\r\n\r\nxyz", 0, 0 },
+    { "HTTP/1.1 301 Moved\r\nLocation: c?q=1#frag\r\nContent-Length: 0\r\n\r\n", 0, 0 },
+    { "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone", 0, 0 },
+  };
+  ck_assert_int_eq(srv_start(0), 0);
+  srv_script(script, 3);
+  crowd_request *r = request(CROWD_GET, url_for("/a/start"), NULL);
+  ck_assert_str_eq(r->error, "");
+  ck_assert_int_eq(r->status, 200);
+  ck_assert_uint_eq(r->content_length, 4); /* the final response's body only */
+  ck_assert_int_eq(srv_get(&srv.nreq), 3);
+  ck_assert_int_eq(srv_get(&srv.naccept), 1); /* the same kept-alive socket */
+  ck_assert_ptr_nonnull(strstr(srv.last, "GET /c?q=1 HTTP/1.1\r\n"));
+  ck_assert_str_eq(r->url.p, url_for("/a/start")); /* the request itself is untouched */
+
+  /* :redirects false: the 302 is the response */
+  srv_script(script, 3);
+  r->flags = CROWD_REQ_NO_REDIRECTS;
+  request(CROWD_GET, url_for("/a/start"), NULL);
+  ck_assert_int_eq(r->status, 302);
+  ck_assert_int_eq(srv_get(&srv.nreq), 1);
+  r->flags = 0;
+  srv_stop();
+}
+END_TEST
+
+START_TEST(test_conn_redirect_methods)
+{
+  static const srv_reply s303[] = {
+    { "HTTP/1.1 303 See Other\r\nLocation: /x\r\nContent-Length: 0\r\n\r\n", 0, 0 },
+    { ok_reply, 0, 0 },
+  };
+  static const srv_reply s307[] = {
+    { "HTTP/1.1 307 Temporary\r\nLocation: /x\r\nContent-Length: 0\r\n\r\n", 0, 0 },
+    { ok_reply, 0, 0 },
+  };
+  static const srv_reply s302[] = {
+    { "HTTP/1.1 302 Found\r\nLocation: /x\r\nContent-Length: 0\r\n\r\n", 0, 0 },
+    { ok_reply, 0, 0 },
+  };
+  ck_assert_int_eq(srv_start(0), 0);
+  crowd_request *r = &cu->req;
+  r->content_type = "application/json";
+  srv_script(s303, 2);
+  request(CROWD_PUT, url_for("/p"), "{}");
+  ck_assert_int_eq(r->status, 200);
+  ck_assert_msg(strstr(srv.last, "GET /x HTTP/1.1\r\n") != NULL, "%s", srv.last);
+  ck_assert_ptr_null(strstr(srv.last, "Content-Length"));
+  srv_script(s302, 2);
+  request(CROWD_POST, url_for("/p"), "{}");
+  ck_assert_ptr_nonnull(strstr(srv.last, "GET /x HTTP/1.1\r\n"));
+  srv_script(s302, 2); /* a PUT stays a PUT on 302 */
+  request(CROWD_PUT, url_for("/p"), "{}");
+  ck_assert_ptr_nonnull(strstr(srv.last, "PUT /x HTTP/1.1\r\n"));
+  ck_assert_ptr_nonnull(strstr(srv.last, "Content-Length: 2\r\n\r\n{}"));
+  srv_script(s307, 2);
+  request(CROWD_POST, url_for("/p"), "{}");
+  ck_assert_int_eq(r->status, 200);
+  ck_assert_ptr_nonnull(strstr(srv.last, "POST /x HTTP/1.1\r\n"));
+  ck_assert_ptr_nonnull(strstr(srv.last, "Content-Length: 2\r\n\r\n{}"));
+  r->content_type = NULL;
+  srv_stop();
+}
+END_TEST
+
+START_TEST(test_conn_redirect_limit)
+{
+  static const srv_reply loop_reply[] = {
+    { "HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\n\r\n", 0, 0 },
+  };
+  ck_assert_int_eq(srv_start(0), 0);
+  srv_script(loop_reply, 1);
+  crowd_request *r = request(CROWD_GET, url_for("/again"), NULL);
+  ck_assert_str_eq(r->error, "Maximum (30) redirects followed");
+  ck_assert_int_eq(r->status, 0);
+  ck_assert_int_eq(srv_get(&srv.nreq), 31);
+  srv_stop();
+}
+END_TEST
+
+START_TEST(test_conn_cookies)
+{
+  static const srv_reply script[] = {
+    { "HTTP/1.1 200 OK\r\nSet-Cookie: sid=42; Path=/\r\nSet-Cookie: t=x; Path=/t\r\n"
+      "Content-Length: 0\r\n\r\n", 0, 0 },
+    { ok_reply, 0, 0 },
+  };
+  ck_assert_int_eq(srv_start(0), 0);
+  srv_script(script, 2);
+  request(CROWD_GET, url_for("/login"), NULL);
+  ck_assert_ptr_null(strstr(srv.last, "Cookie"));
+  request(CROWD_GET, url_for("/t/1"), NULL);
+  ck_assert_ptr_nonnull(strstr(srv.last, "\r\nCookie: sid=42; t=x\r\n"));
+  request(CROWD_GET, url_for("/other"), NULL);
+  ck_assert_ptr_nonnull(strstr(srv.last, "\r\nCookie: sid=42\r\n"));
+  /* the scenario's own Cookie header gets the jar's added */
+  crowd_request *r = &cu->req;
+  crowd_buf_reset(&r->headers);
+  crowd_buf_add(&r->headers, "Cookie: mine=1\0", 15);
+  r->nheaders = 1;
+  request(CROWD_GET, url_for("/"), NULL);
+  ck_assert_ptr_nonnull(strstr(srv.last, "\r\nCookie: mine=1; sid=42\r\n"));
+  r->nheaders = 0;
+  crowd_buf_reset(&r->headers);
+  /* :cookies false: none sent */
+  r->flags = CROWD_REQ_NO_COOKIES;
+  request(CROWD_GET, url_for("/"), NULL);
+  ck_assert_ptr_null(strstr(srv.last, "Cookie"));
+  r->flags = 0;
+  /* another user (connection object) has its own jar */
+  client_reconnect();
+  request(CROWD_GET, url_for("/"), NULL);
+  ck_assert_ptr_null(strstr(srv.last, "Cookie"));
+  srv_stop();
+}
+END_TEST
+
+/* A cookie set by a redirect is sent on the hop that follows it. */
+START_TEST(test_conn_cookie_on_redirect)
+{
+  static const srv_reply script[] = {
+    { "HTTP/1.1 302 Found\r\nSet-Cookie: s=1; Path=/\r\nLocation: /home\r\nContent-Length: 0\r\n\r\n", 0, 0 },
+    { ok_reply, 0, 0 },
+  };
+  ck_assert_int_eq(srv_start(0), 0);
+  srv_script(script, 2);
+  crowd_request *r = request(CROWD_POST, url_for("/login"), "u=1");
+  ck_assert_int_eq(r->status, 200);
+  ck_assert_ptr_nonnull(strstr(srv.last, "GET /home HTTP/1.1\r\n"));
+  ck_assert_ptr_nonnull(strstr(srv.last, "\r\nCookie: s=1\r\n"));
+  srv_stop();
+}
+END_TEST
+
 static Suite *fast_suite(void)
 {
   Suite *s = suite_create("fast");
@@ -972,7 +1210,19 @@ static Suite *fast_suite(void)
   tcase_add_test(tc, test_conn_localhost_and_ipv6);
   tcase_add_test(tc, test_conn_no_fd_leak);
   tcase_add_test(tc, test_conn_tls);
+  tcase_add_test(tc, test_conn_redirects);
+  tcase_add_test(tc, test_conn_redirect_methods);
+  tcase_add_test(tc, test_conn_redirect_limit);
+  tcase_add_test(tc, test_conn_cookies);
+  tcase_add_test(tc, test_conn_cookie_on_redirect);
   suite_add_tcase(s, tc);
+
+  TCase *tj = tcase_create("cookies");
+  tcase_add_checked_fixture(tj, parse_setup, parse_teardown);
+  tcase_add_test(tj, test_jar_basics);
+  tcase_add_test(tj, test_jar_domain_and_expiry);
+  tcase_add_test(tj, test_parse_meta);
+  suite_add_tcase(s, tj);
   return s;
 }
 
