@@ -97,6 +97,54 @@ assert t["GET want404"]["fails"] == 0, t["GET want404"]
 assert "GET after" not in t, t["GET after"]
 PY
 
+# Conditions in a response block: a 404 made a success, a failure with an
+# interpolated message, a check that never runs; the Checks block and
+# --report-json count each check (also across --processes).
+cat > "$dir/branch.crowd" <<'CROWD'
+(scenario branch)
+(user U
+  :wait (constant 20ms)
+  (task t
+    (get "/status/404" :name "gone-ok"
+      (save st (status))
+      (when (= st 404) (success))
+      (unless (= st 404) (failure "not 404")))
+    (get "/api/products/7" :name "seven"
+      (save id (json "$.id"))
+      (if (= id 7) (failure "bad {id}") (success)))
+    (get "/api/products/8" :name "eight"
+      (save st (status))
+      (expect (status 200) (json "$.items" :exists))
+      (when (= st 999) (expect (body :contains "never"))))))
+CROWD
+set_client "$dir/branch.crowd"
+"$CROWDC" "$dir/branch.crowd" -o "$dir/branch" || fail "crowdc failed on branch.crowd"
+for procs in 1 2; do
+  "$dir/branch" --headless -u 2 -r 2 -t 1s -H "$DEMO_URL" --processes $procs \
+    --report-json "$dir/branch.json" > "$dir/stdout" 2> "$dir/stderr"
+  code=$?
+  cat "$dir/stderr" "$dir/stdout"
+  [ "$code" = 1 ] || fail "branch: exit code $code, expected 1"
+  python3 "$top_srcdir/tests/e2e/console.py" "$dir/stderr" > "$dir/report.json"
+  python3 - "$dir/report.json" "$dir/branch.json" "$dir/stderr" "$dir/stdout" <<'PY' || fail "branch: check failed"
+import json, sys
+rep = json.load(open(sys.argv[1])); t = rep["table"]
+errs = {e["error"]: e["occurrences"] for e in rep["errors"]}
+assert t["GET gone-ok"]["reqs"] > 0 and t["GET gone-ok"]["fails"] == 0, t["GET gone-ok"]
+seven, eight = t["GET seven"]["reqs"], t["GET eight"]["reqs"]
+assert t["GET seven"]["fails"] == seven > 0, t["GET seven"]
+assert errs == {"GET seven: bad 7": seven, "GET eight: expected $.items to exist": eight}, errs
+checks = {c["check"]: (c["passes"], c["fails"]) for c in json.load(open(sys.argv[2]))["checks"]}
+assert checks == {"status 200": (eight, 0), "json $.items :exists": (0, eight),
+                  "body :contains never": (0, 0)}, (checks, eight)
+text = open(sys.argv[3]).read() + open(sys.argv[4]).read()
+assert "Checks: 2 passed, 1 failed" in text, text
+assert "  PASS status 200\n" in text, text
+assert "  FAIL json $.items :exists  -- %d of %d failed (100.00%%)" % (eight, eight) in text, text
+assert "  ---- body :contains never  (never evaluated)" in text, text
+PY
+done
+
 # The realistic example: three user classes, checks and saves, no failure.
 cp "$top_srcdir/examples/shop.crowd" "$dir/shop.crowd"
 set_client "$dir/shop.crowd"
