@@ -6,6 +6,9 @@
  * The request fails with the first failure's message: a status >= 400
  * (unless the block checks the status itself), a failed expectation, a
  * (failure ...), a failed save; (success) forgets the failures before it.
+ * (when/if/unless ...) are WHEN items whose generated condition decides
+ * whether the branch's items run (SKIP jumps over an else-branch).  Each
+ * check's outcome is counted (checks.h).
  * A save that finds nothing leaves its variable nil and, once the block
  * has run, stops the task.  Messages are short and stable ("expected status
  * 200, got 404") so that the error report groups them; values quoted in
