@@ -560,6 +560,9 @@ static void runner_free(crowd_runner *r)
   runner_free_users(r);
   free(r->users);
   free(r->retired);
+  /* the arrival pools' users too, before the engines their connections use */
+  crowd_arrival_free(r->arrival);
+  r->arrival = NULL;
   for (int k = 0; k < CROWD_CLIENT_COUNT; k++)
     if (r->engines[k])
       r->clients[k]->engine_free(r->engines[k]);
@@ -574,8 +577,6 @@ static void runner_free(crowd_runner *r)
   ev_timer_stop(r->loop, &r->iter_timer);
   if (r->has_shape)
     crowd_shape_stop(&r->shape);
-  crowd_arrival_free(r->arrival);
-  r->arrival = NULL;
 }
 
 static void runner_watchers(crowd_runner *r)
