@@ -604,7 +604,7 @@ static void crowdc_cg_request(crowdc_cg *g, const crowdc_stmt *st)
   fputs("      crowd_req_send(u);\n", g->code);
   crowdc_cg_clear_temps(g, "      ");
   g->step++;
-  fprintf(g->code, "      *step = %d;\n      return CROWD_TASK_YIELD;\n    }\n  case %d:\n",
+  fprintf(g->code, "      *step = %d;\n      return CROWD_TASK_YIELD;\n    }\n  case %d:;\n",
           g->step, g->step);
   if (r->nresp)
     fputs("    if (crowd_resp_check(u) != 0)\n      return CROWD_TASK_FAIL;\n", g->code);
@@ -679,7 +679,7 @@ static void crowdc_cg_flow(crowdc_cg *g, const crowdc_stmt *st)
     fputs("    {\n", g->code);
     crowdc_cg_call1(g, st, "crowd_sleep", "", st->expr, 1);
     g->step++;
-    fprintf(g->code, "      *step = %d;\n      return CROWD_TASK_YIELD;\n    }\n  case %d:\n", g->step, g->step);
+    fprintf(g->code, "      *step = %d;\n      return CROWD_TASK_YIELD;\n    }\n  case %d:;\n", g->step, g->step);
     return;
   case CROWDC_S_LOG:
     fputs("    {\n", g->code);

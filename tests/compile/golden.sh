@@ -56,12 +56,16 @@ for f in tests/compile/ok/*.crowd; do
     echo "FAIL: $f: two runs generated different C"
     status=1
   fi
-  if ! $CC -std=c11 -fsyntax-only -Wall -Wextra -Werror \
-      -I"$top_srcdir/runtime/include" -I"$top_srcdir/stdlib" "$tmp/$base.c" 2> "$tmp/ccerr"; then
-    echo "FAIL: $f: the generated C does not compile:"
-    cat "$tmp/ccerr"
-    status=1
-  fi
+  # Strict ISO C11 with gcc, and clang too where it is installed (it
+  # rejects some constructs gcc only warns about).
+  for cc in "$CC" $(command -v clang); do
+    if ! $cc -std=c11 -pedantic-errors -fsyntax-only -Wall -Wextra -Werror \
+        -I"$top_srcdir/runtime/include" -I"$top_srcdir/stdlib" "$tmp/$base.c" 2> "$tmp/ccerr"; then
+      echo "FAIL: $f: the generated C does not compile with $cc:"
+      cat "$tmp/ccerr"
+      status=1
+    fi
+  done
   nok=$((nok + 1))
 done
 
