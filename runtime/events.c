@@ -13,6 +13,7 @@
 #include <crowd/extension.h>
 
 #include "log.h"
+#include "procs.h"
 #include "request.h"
 #include "user.h"
 
@@ -196,7 +197,7 @@ static void events_dispatch(crowd_event *ev, crowd_method m, long users)
 
 void crowd_events_fire(crowd_event_kind kind, long users)
 {
-  if (ev_state.nhandlers == 0)
+  if (ev_state.nhandlers == 0 || crowd_procs_is_child())
     return;
   crowd_event ev = { .kind = kind, .method = "", .name = "", .time_ms = -1 };
   events_dispatch(&ev, CROWD_GET, users);

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "runner.h"
 #include "stats_wire.h"
+#include "events.h"
 #include "thresholds.h"
 
 #define SHIP_INTERVAL 1.0 /* seconds between a child's deltas */
@@ -26,6 +27,7 @@ typedef struct child {
   pid_t pid;
   int fd;              /* the read end; -1 once at EOF */
   bool reaped, final;  /* exited; sent its last delta */
+  bool spawned;        /* has started all its users */
   int code;            /* its exit code, as the run counts it */
   size_t users;
   crowd_stats_wire_buf in;
@@ -45,6 +47,7 @@ static struct {
   /* the parent's */
   child *kids;
   size_t users;
+  bool spawned;      /* spawning-complete fired: the children's users reached -u */
   int live;          /* children not yet done (EOF and reaped) */
   ev_signal sigint, sigterm;
   ev_timer kill_timer;
@@ -122,7 +125,8 @@ static void child_ship(crowd_runner *r, bool final)
     return;
   crowd_stats_wire_buf buf = { 0 };
   crowd_stats_wire_info info = { .users = r->running, .user_errors = r->user_errors,
-                                 .now = crowd_clock_wall(), .final = final };
+                                 .now = crowd_clock_wall(), .final = final,
+                                 .spawned = r->target > 0 && r->nusers >= r->target };
   if (crowd_stats_wire_encode(P.enc, r->stats, &info, &buf) != 0)
     crowd_log(CROWD_LOG_ERROR, "crowd.procs", "out of memory: stats delta not shipped");
   else if (write_all(P.fd, buf.p, buf.len) != 0) {
@@ -205,6 +209,19 @@ static void kid_done(child *c)
   parent_check_done();
 }
 
+/* spawning-complete fires once, in the parent, when every child has
+ * started all its users (the test's events fire in the parent only). */
+static void parent_check_spawned(void)
+{
+  if (P.spawned)
+    return;
+  for (int k = 0; k < P.n; k++)
+    if (!P.kids[k].spawned)
+      return;
+  P.spawned = true;
+  crowd_events_fire(CROWD_EV_SPAWNING_COMPLETE, P.r->opt->users);
+}
+
 static void kid_frames(child *c)
 {
   size_t off = 0;
@@ -219,6 +236,8 @@ static void kid_frames(child *c)
     } else {
       P.users = P.users - c->users + (size_t)info.users;
       c->users = (size_t)info.users;
+      c->spawned |= info.spawned;
+      parent_check_spawned();
       P.r->user_errors += info.user_errors;
       c->final |= info.final;
     }
@@ -455,4 +474,9 @@ int crowd_procs_run(const crowd_scenario_desc *sc, const crowd_options *opt, con
   free(P.kids);
   P.kids = NULL;
   return rc != 0 && code == 0 ? CROWD_EXIT_NO_START : code;
+}
+
+bool crowd_procs_is_child(void)
+{
+  return P.role == CROWD_PROCS_CHILD;
 }

@@ -15,6 +15,7 @@
 #define CROWD_PROCS_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include <crowd/crowd.h>
@@ -39,6 +40,10 @@ int crowd_procs_count(const crowd_scenario_desc *sc, const crowd_options *opt, c
  * (a child's own, or the parent's for the whole run). */
 int crowd_procs_run(const crowd_scenario_desc *sc, const crowd_options *opt, const char *host,
                     int nprocs);
+
+/* True in a --processes child: the test's lifecycle events (test-start,
+ * spawning, test-stop, quitting...) fire once, in the parent. */
+bool crowd_procs_is_child(void);
 
 /* ---- the runner's hooks (runner.c) ---- */
 

@@ -724,9 +724,14 @@ int crowd_runner_run(const crowd_scenario_desc *sc, const crowd_options *opt, co
   if (!web && !parent) {
     crowd_log(CROWD_LOG_INFO, "crowd.main", "Starting crowd %s", PACKAGE_VERSION);
     runner_start_load(&r);
+  } else if (parent) { /* the test's events fire once, here (procs.h) */
+    crowd_events_fire(CROWD_EV_TEST_START, 0);
+    crowd_events_fire(CROWD_EV_SPAWNING, 0);
   }
 
   ev_run(r.loop, 0);
+  if (parent)
+    crowd_events_fire(CROWD_EV_TEST_STOP, (long)*crowd_procs_users());
   crowd_events_fire(CROWD_EV_QUITTING, (long)r.nusers);
 
   /* --processes: a child ships its last stats; the parent waits for them */

@@ -10,7 +10,7 @@
 #include "checks.h"
 #include "histogram.h"
 
-enum { WIRE_VERSION = 1, FLAG_FINAL = 1 };
+enum { WIRE_VERSION = 1, FLAG_FINAL = 1, FLAG_SPAWNED = 2 };
 
 /* What was shipped of one entry. */
 struct sent_entry {
@@ -232,7 +232,7 @@ static int put_payload(crowd_stats_wire_buf *b, const crowd_stats_wire_enc *enc,
                        const crowd_stats_wire_info *info)
 {
   size_t n = crowd_stats_entry_count(st), k = 0;
-  if (put_u64(b, WIRE_VERSION) || put_u64(b, info->final ? FLAG_FINAL : 0) || put_u64(b, info->users) ||
+  if (put_u64(b, WIRE_VERSION) || put_u64(b, (info->final ? FLAG_FINAL : 0) | (info->spawned ? FLAG_SPAWNED : 0)) || put_u64(b, info->users) ||
       put_u64(b, info->user_errors - enc->user_errors) || put_double(b, info->now) ||
       put_entry(b, crowd_stats_total(st), &enc->total))
     return -1;
@@ -406,7 +406,9 @@ int crowd_stats_wire_apply(crowd_stats *st, const unsigned char *frame, size_t l
   crowd_stats_delta d;
   if (get_u64(&r) != WIRE_VERSION)
     return -1;
-  info->final = (get_u64(&r) & FLAG_FINAL) != 0;
+  uint64_t flags = get_u64(&r);
+  info->final = (flags & FLAG_FINAL) != 0;
+  info->spawned = (flags & FLAG_SPAWNED) != 0;
   info->users = get_u64(&r);
   info->user_errors = get_u64(&r);
   info->now = get_double(&r);

@@ -37,6 +37,7 @@ typedef struct crowd_stats_wire_info {
   uint64_t user_errors; /* encode: the child's total so far; apply: the increase */
   double now;           /* when it was sent (wall clock) */
   bool final;           /* the child's last frame */
+  bool spawned;         /* the child has started all its users */
 } crowd_stats_wire_info;
 
 crowd_stats_wire_enc *crowd_stats_wire_enc_new(void);

@@ -56,6 +56,16 @@ code=$?
 printf 'test-start 0\nspawning-complete 3\ntest-stop\nquitting\n' > "$dir/order.want"
 cmp -s "$dir/order.want" "$dir/order.log" ||
   fail "test-wide events: $(cat "$dir/order.log" | tr '\n' ';'), expected $(tr '\n' ';' < "$dir/order.want")"
+mv "$dir/order.log" "$dir/order.1.log"
+cp "$dir/fails.log" "$dir/fails.1.log"; cp "$dir/ext.log" "$dir/ext.1.log"; cp "$dir/ok.log" "$dir/ok.1.log"
+
+# With --processes the test-wide events still fire once each, in the parent.
+EVENTS_EXT_OUT=$dir/ext.p.log timeout 20 "$dir/events" --headless -u 4 -r 40 -t 1s --processes 2 \
+  -H "$DEMO_URL" 2> "$dir/stderr.p"
+printf 'test-start 0\nspawning-complete 4\ntest-stop\nquitting\n' > "$dir/order.want"
+cmp -s "$dir/order.want" "$dir/order.log" ||
+  fail "--processes 2: test-wide events: $(tr '\n' ';' < "$dir/order.log"), expected $(tr '\n' ';' < "$dir/order.want")"
+mv "$dir/fails.1.log" "$dir/fails.log"; mv "$dir/ext.1.log" "$dir/ext.log"; mv "$dir/ok.1.log" "$dir/ok.log"
 python3 "$top_srcdir/tests/e2e/console.py" "$dir/stderr" > "$dir/report.json"
 python3 - "$dir" <<'PY' || fail "request handlers do not match the report"
 import json, sys
