@@ -75,7 +75,7 @@ static void crowdc_cg_cstr0(FILE *out, const char *s)
 }
 
 /* A double that reads back exactly, written the shortest way. */
-static void crowdc_cg_double(FILE *out, double v)
+void crowdc_codegen_double(FILE *out, double v)
 {
   char buf[64];
   snprintf(buf, sizeof buf, "%.15g", v);
@@ -193,7 +193,7 @@ static void crowdc_cg_operand(crowdc_cg *g, const crowdc_node *e, char *op)
   case CROWDC_N_PERCENT:
     crowdc_cg_const_begin(g, op);
     fputs("{ .type = CROWD_NUM, .u.n = ", g->consts);
-    crowdc_cg_double(g->consts, e->u.d);
+    crowdc_codegen_double(g->consts, e->u.d);
     fputs(" };\n", g->consts);
     return;
   case CROWDC_N_SYMBOL:
@@ -590,7 +590,7 @@ static void crowdc_cg_request(crowdc_cg *g, const crowdc_stmt *st)
   crowdc_cg_pairs(g, r->form, "form");
   if (r->timeout) {
     fputs("      crowd_req_timeout(u, ", g->code);
-    crowdc_cg_double(g->code, r->timeout->kind == CROWDC_N_INT ? (double)r->timeout->u.i
+    crowdc_codegen_double(g->code, r->timeout->kind == CROWDC_N_INT ? (double)r->timeout->u.i
                                                                : r->timeout->u.d);
     fputs(");\n", g->code);
   }
@@ -773,9 +773,9 @@ static void crowdc_cg_name(FILE *out, const crowdc_node *sym)
 static void crowdc_cg_wait(crowdc_cg *g, int kind, double a, double b)
 {
   fprintf(g->code, "{ %s, ", crowdc_cg_wait_enum[kind]);
-  crowdc_cg_double(g->code, a);
+  crowdc_codegen_double(g->code, a);
   fputs(", ", g->code);
-  crowdc_cg_double(g->code, b);
+  crowdc_codegen_double(g->code, b);
   fputs(" }", g->code);
 }
 
@@ -917,16 +917,16 @@ static void crowdc_cg_user_desc(crowdc_cg *g, size_t ui, const crowdc_user *u)
   fputs("  {\n    .name = ", g->code);
   crowdc_cg_name(g->code, u->name);
   fputs(",\n    .weight = ", g->code);
-  crowdc_cg_double(g->code, u->weight);
+  crowdc_codegen_double(g->code, u->weight);
   fprintf(g->code, ",\n    .nvars = %zu,\n", u->nvars);
   if (u->nvars)
     fprintf(g->code, "    .var_names = crowd_vars_%zu,\n", ui);
   else
     fputs("    .var_names = NULL,\n", g->code);
   fprintf(g->code, "    .wait = { %s, ", crowdc_cg_wait_enum[u->wait]);
-  crowdc_cg_double(g->code, u->wait_a);
+  crowdc_codegen_double(g->code, u->wait_a);
   fputs(", ", g->code);
-  crowdc_cg_double(g->code, u->wait_b);
+  crowdc_codegen_double(g->code, u->wait_b);
   fputs(" },\n", g->code);
   if (u->ninit)
     fprintf(g->code, "    .on_start = crowd_on_start_%zu_%s,\n", ui, uid);
@@ -1043,7 +1043,7 @@ static void crowdc_cg_events(crowdc_cg *g)
         fputs("NULL", g->code);
       fprintf(g->code, ",\n    .method = %s,\n    .failure = %d,\n    .min_time = ",
               h->method >= 0 ? crowdc_cg_method_enum[h->method] : "-1", h->failure);
-      crowdc_cg_double(g->code, h->min_time);
+      crowdc_codegen_double(g->code, h->min_time);
       fputs(",\n    .site = ", g->code);
       crowdc_cg_site(g->code, &h->form->loc);
       fputs(",\n  },\n", g->code);

@@ -17,5 +17,7 @@ int crowdc_codegen(FILE *out, const crowdc_model *m);
 /* Write p[0..len) as a C string literal: printable ASCII as is except
  * '"', '\\' and '?', everything else as three-digit octal escapes. */
 void crowdc_codegen_cstr(FILE *out, const char *p, size_t len);
+/* A double as C that reads back exactly, written the shortest way. */
+void crowdc_codegen_double(FILE *out, double v);
 
 #endif

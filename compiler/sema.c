@@ -2088,6 +2088,21 @@ static void crowdc_sema_on_filters(crowdc_sema_ctx *S, const crowdc_sema_opts *o
   }
 }
 
+/* Start checking u: its variables, scopes and tables start empty. */
+static void crowdc_sema_scope_enter(crowdc_sema_ctx *S, crowdc_user *u)
+{
+  S->user = u;
+  S->varcap = 0;
+  S->nscope = 0;
+  S->rowof = NULL;
+  S->rowcap = 0;
+  S->hcap = 0;
+  S->htab = NULL;
+  S->visible = NULL;
+  S->where = CROWDC_IN_BLOCK;
+  S->set_depth = 0;
+}
+
 static void crowdc_sema_on(crowdc_sema_ctx *S, crowdc_node *form, crowdc_handler *hd)
 {
   char q[CROWDC_DIAG_QUOTE_SIZE], hint[256];
@@ -2115,16 +2130,7 @@ static void crowdc_sema_on(crowdc_sema_ctx *S, crowdc_node *form, crowdc_handler
   /* a scope of its own, as a user's */
   crowdc_user *u = &hd->u;
   u->name = ev;
-  S->user = u;
-  S->varcap = 0;
-  S->nscope = 0;
-  S->rowof = NULL;
-  S->rowcap = 0;
-  S->hcap = 0;
-  S->htab = NULL;
-  S->visible = NULL;
-  S->where = CROWDC_IN_BLOCK;
-  S->set_depth = 0;
+  crowdc_sema_scope_enter(S, u);
   S->handler = hd;
   for (int k = 0; k < CROWD_EVV_COUNT; k++) {
     const char *name = crowdc_sema_event_vars[k];
@@ -2644,16 +2650,7 @@ static void crowdc_sema_user(crowdc_sema_ctx *S, crowdc_node *form, const crowdc
   memset(u, 0, sizeof *u);
   u->name = name;
   u->weight = 1;
-  S->user = u;
-  S->varcap = 0;
-  S->nscope = 0;
-  S->rowof = NULL;
-  S->rowcap = 0;
-  S->hcap = 0;
-  S->htab = NULL;
-  S->visible = NULL;
-  S->where = CROWDC_IN_BLOCK;
-  S->set_depth = 0;
+  crowdc_sema_scope_enter(S, u);
   S->tags = NULL;
   S->ntags = 0;
   crowdc_sema_opts o = { .names = crowdc_sema_user_opts, .n = CROWDC_COUNT(crowdc_sema_user_opts) };

@@ -376,17 +376,6 @@ static const char *const crowdc_thr_metric_enum[] = {
 };
 static const char *const crowdc_thr_op_enum[] = { "CROWD_THR_LT", "CROWD_THR_LE", "CROWD_THR_GT", "CROWD_THR_GE" };
 
-/* A double that reads back exactly, the shortest way (as codegen's). */
-static void crowdc_thr_double(FILE *out, double v)
-{
-  char buf[64];
-  snprintf(buf, sizeof buf, "%.15g", v);
-  if (strtod(buf, NULL) != v)
-    snprintf(buf, sizeof buf, "%.17g", v);
-  if (!strpbrk(buf, ".eEn"))
-    strcat(buf, ".0");
-  fputs(buf, out);
-}
 
 void crowdc_thr_emit(FILE *out, const crowdc_model *m)
 {
@@ -399,16 +388,16 @@ void crowdc_thr_emit(FILE *out, const crowdc_model *m)
     fputs("  {\n    .text = ", out);
     crowdc_codegen_cstr(out, t->text ? t->text : "", t->text ? t->textlen : 0);
     fprintf(out, ",\n    .metric = %s,\n    .pct = ", crowdc_thr_metric_enum[t->metric]);
-    crowdc_thr_double(out, t->pct);
+    crowdc_codegen_double(out, t->pct);
     fputs(",\n    .name = ", out);
     if (t->name)
       crowdc_codegen_cstr(out, t->name, t->namelen);
     else
       fputs("NULL", out);
     fprintf(out, ",\n    .op = %s,\n    .value = ", crowdc_thr_op_enum[t->op]);
-    crowdc_thr_double(out, t->value);
+    crowdc_codegen_double(out, t->value);
     fprintf(out, ",\n    .abort_on_fail = %d,\n    .grace = ", t->abort_on_fail);
-    crowdc_thr_double(out, t->grace);
+    crowdc_codegen_double(out, t->grace);
     fputs(",\n    .site = ", out);
     const crowdc_loc *loc = &t->form->loc;
     snprintf(site, sizeof site, ":%d:%d", loc->line, loc->col);
