@@ -303,18 +303,6 @@ static void engine_free(void *engine)
 
 /* ---- connections -------------------------------------------------------------------- */
 
-/* Keep up to CROWD_BODY_CAP bytes of the body for a response block. */
-static void keep_body(crowd_request *req, const char *p, size_t n)
-{
-  size_t room = req->resp_body.len < CROWD_BODY_CAP ? CROWD_BODY_CAP - req->resp_body.len : 0;
-  if (n > room) {
-    n = room;
-    req->resp_truncated = 1;
-  }
-  if (n > 0 && crowd_buf_add(&req->resp_body, p, n) != 0)
-    req->resp_truncated = 1; /* out of memory: the checks see what was kept */
-}
-
 static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
   curl_conn *c = userdata;
@@ -322,7 +310,7 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
   if (c->req) {
     c->req->content_length += n; /* counted, then discarded... */
     if (c->req->keep_response)   /* ...unless a check or a save reads it */
-      keep_body(c->req, ptr, n);
+      crowd_request_keep_body(c->req, ptr, n);
   }
   return n;
 }

@@ -30,17 +30,6 @@ static crowd_fast_resp *resp_of(http_parser *p)
 
 /* ---- keeping the response --------------------------------------------------- */
 
-static void keep_body(crowd_request *req, const char *p, size_t n)
-{
-  size_t room = req->resp_body.len < CROWD_BODY_CAP ? CROWD_BODY_CAP - req->resp_body.len : 0;
-  if (n > room) {
-    n = room;
-    req->resp_truncated = 1;
-  }
-  if (n > 0 && crowd_buf_add(&req->resp_body, p, n) != 0)
-    req->resp_truncated = 1; /* out of memory: keep what fits */
-}
-
 /* End the header being kept: "Name: value\0". */
 static void keep_header_end(crowd_fast_resp *r)
 {
@@ -95,7 +84,7 @@ static void inflate_piece(crowd_fast_resp *r, const unsigned char *p, size_t len
     z->next_out = out;
     z->avail_out = sizeof out;
     int rc = inflate(z, Z_NO_FLUSH);
-    keep_body(r->req, (const char *)out, sizeof out - z->avail_out);
+    crowd_request_keep_body(r->req, (const char *)out, sizeof out - z->avail_out);
     if (rc == Z_STREAM_END)
       return; /* bytes after the stream's end are ignored */
     if (rc != Z_OK && !(rc == Z_BUF_ERROR && z->avail_out == 0))
@@ -304,7 +293,7 @@ static int on_body(http_parser *p, const char *at, size_t len)
   if (r->encoding != ENC_IDENTITY)
     body_inflate(r, at, len);
   else
-    keep_body(r->req, at, len);
+    crowd_request_keep_body(r->req, at, len);
   return 0;
 }
 

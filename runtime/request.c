@@ -705,3 +705,14 @@ void crowd_request_done(crowd_request *req)
   if (u)
     crowd_user_request_done(u);
 }
+
+void crowd_request_keep_body(crowd_request *req, const char *p, size_t n)
+{
+  size_t room = req->resp_body.len < CROWD_BODY_CAP ? CROWD_BODY_CAP - req->resp_body.len : 0;
+  if (n > room) {
+    n = room;
+    req->resp_truncated = 1;
+  }
+  if (n > 0 && crowd_buf_add(&req->resp_body, p, n) != 0)
+    req->resp_truncated = 1; /* out of memory: the checks see what was kept */
+}

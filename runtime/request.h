@@ -70,6 +70,10 @@ typedef struct crowd_request {
 
 const char *crowd_method_name(crowd_method m);
 
+/* Clients: keep n more bytes of the body for a response block, up to
+ * CROWD_BODY_CAP (beyond it, or out of memory: resp_truncated). */
+void crowd_request_keep_body(crowd_request *req, const char *p, size_t n);
+
 /* Called by the client exactly once per started request.  A request with a
  * response block (crowd_req_response) is recorded later, by
  * crowd_resp_check; any other is recorded here. */
