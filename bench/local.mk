@@ -6,4 +6,5 @@ bench_stats_bench_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/runtime
 bench_stats_bench_LDADD = libcrowd.a $(EV_LIBS) $(CURL_LIBS) -lhttp_parser $(OPENSSL_LIBS) $(ZLIB_LIBS) -lm
 CLEANFILES += bench/stats_bench
 EXTRA_DIST += bench/run.sh bench/throughput.crowd bench/memory.crowd \
-	bench/latency.crowd bench/locustfile_fast.py bench/locustfile_http.py
+	bench/latency.crowd bench/locustfile_fast.py bench/locustfile_http.py \
+	bench/soak.sh bench/soak.crowd
