@@ -28,11 +28,20 @@ static size_t utf8_len(const char *s)
     return n;
 }
 
+/* Text from the scenario or the server (names, error messages): control
+ * bytes become '?', so that a name cannot move the cursor or recolour the
+ * terminal (one byte for one, the columns stay aligned). */
+static void put_text(FILE *out, const char *s)
+{
+    for (; *s; s++)
+        fputc(((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s, out);
+}
+
 /* "%-{width}s" as Python does it: a negative width also left-justifies. */
 static void put_left(FILE *out, const char *s, int width)
 {
     size_t w = (size_t)(width < 0 ? -(long)width : width);
-    fputs(s, out);
+    put_text(out, s);
     for (size_t n = utf8_len(s); n < w; n++)
         fputc(' ', out);
 }
@@ -272,10 +281,12 @@ void crowd_stats_print_errors(const crowd_stats *st, FILE *out)
     for (size_t i = 0; i < n; i++) {
         const crowd_stats_error *e = crowd_stats_error_at(st, i);
         fprintf(out, "%-18" PRIu64 " ", crowd_stats_error_occurrences(e));
-        fprintf(out, "%s %s: ", crowd_stats_error_method(e), crowd_stats_error_name(e));
+        fprintf(out, "%s ", crowd_stats_error_method(e));
+        put_text(out, crowd_stats_error_name(e));
+        fputs(": ", out);
         /* Pad the whole "METHOD NAME: message" cell to 100 code points. */
         size_t used = utf8_len(crowd_stats_error_method(e)) + 1 + utf8_len(crowd_stats_error_name(e)) + 2;
-        fputs(crowd_stats_error_message(e), out);
+        put_text(out, crowd_stats_error_message(e));
         for (used += utf8_len(crowd_stats_error_message(e)); used < ERROR_WIDTH; used++)
             fputc(' ', out);
         fputc('\n', out);

@@ -410,6 +410,21 @@ START_TEST(test_console_utf8_name)
 }
 END_TEST
 
+/* Control bytes in names and messages reach the terminal as '?'. */
+START_TEST(test_console_control_bytes)
+{
+    crowd_stats *st = crowd_stats_new(0.0);
+    crowd_stats_record(st, "GET", "a\x1b[31mred\nx", 1000, 0, "bad\rthing", 0.5);
+    char *got = capture(st, print_final, 1.0);
+    ck_assert_ptr_null(strchr(got, '\x1b'));
+    ck_assert_ptr_null(strchr(got, '\r'));
+    ck_assert_ptr_nonnull(strstr(got, "GET      a?[31mred?x "));
+    ck_assert_ptr_nonnull(strstr(got, "GET a?[31mred?x: bad?thing"));
+    free(got);
+    crowd_stats_free(st);
+}
+END_TEST
+
 START_TEST(test_reset)
 {
     crowd_stats *st = locust_scenario();
@@ -491,6 +506,7 @@ static Suite *stats_suite(void)
     tcase_add_test(tc, test_current_rate_window);
     tcase_add_test(tc, test_console_small_times);
     tcase_add_test(tc, test_console_utf8_name);
+    tcase_add_test(tc, test_console_control_bytes);
     tcase_add_test(tc, test_reset);
     tcase_add_test(tc, test_name_width);
     suite_add_tcase(s, tc);
