@@ -3,7 +3,7 @@
 EXTRA_PROGRAMS += bench/stats_bench
 bench_stats_bench_SOURCES = bench/stats_bench.c
 bench_stats_bench_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/runtime
-bench_stats_bench_LDADD = libcrowd.a $(EV_LIBS) $(CURL_LIBS) -lhttp_parser $(OPENSSL_LIBS) $(ZLIB_LIBS) -lm
+bench_stats_bench_LDADD = libcrowd.a $(EV_LIBS) $(CURL_LIBS) -lhttp_parser $(OPENSSL_LIBS) $(ZLIB_LIBS) $(BROTLI_LIBS) -lm
 CLEANFILES += bench/stats_bench
 EXTRA_DIST += bench/run.sh bench/throughput.crowd bench/memory.crowd \
 	bench/latency.crowd bench/locustfile_fast.py bench/locustfile_http.py \

@@ -70,6 +70,7 @@ typedef struct curl_conn {
   int set_method;           /* crowd_method + with_body * 16; -1: none yet */
   unsigned set_flags;       /* CROWD_REQ_* flags the handle has (apply_flags) */
   int cookies_on;           /* the cookie engine is on */
+  int set_decoding;         /* CURLOPT_HTTP_CONTENT_DECODING (1 when the body is kept) */
   uint64_t t0;         /* monotonic us when the transfer was added */
   long timeout_ms;
   char errbuf[CURL_ERROR_SIZE];
@@ -234,6 +235,9 @@ static void transfer_done(curl_engine *e, CURL *easy, CURLcode code)
         req->status = status;
       req->error[0] = '\0';
       transfer_timing(easy, &req->timing);
+      curl_off_t got = 0; /* a decoded body: count the bytes as they came */
+      if (c->set_decoding && curl_easy_getinfo(easy, CURLINFO_SIZE_DOWNLOAD_T, &got) == CURLE_OK)
+        req->content_length = (uint64_t)got;
     } else {
       transfer_error(c, code, req->error, sizeof req->error);
     }
@@ -394,6 +398,11 @@ static void *conn_new(void *engine)
   /* Locust's HttpUser (python-requests) follows redirects, up to 30 */
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
   curl_easy_setopt(h, CURLOPT_MAXREDIRS, 30L);
+  /* Every encoding curl knows (gzip, deflate, br, zstd) is decoded when the
+   * body is kept (conn_start); build_headers removes the Accept-Encoding
+   * this would send, so nothing is advertised unless the scenario says so. */
+  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+  curl_easy_setopt(h, CURLOPT_HTTP_CONTENT_DECODING, 0L);
   return c;
 }
 
@@ -478,6 +487,8 @@ static int build_headers(curl_conn *c, const crowd_request *req, int with_body)
   }
   if (with_body && !has_header(req, "Expect") && add_header(c, "Expect:") != 0)
     return -1;
+  if (!has_header(req, "Accept-Encoding") && add_header(c, "Accept-Encoding:") != 0)
+    return -1;
   return 0;
 }
 
@@ -559,6 +570,10 @@ static int conn_start(void *conn, crowd_request *req)
   }
   set_url(c, req->url.p ? req->url.p : "");
   apply_flags(c, req->flags);
+  if (c->set_decoding != (req->keep_response != 0)) {
+    c->set_decoding = req->keep_response ? 1 : 0;
+    curl_easy_setopt(h, CURLOPT_HTTP_CONTENT_DECODING, (long)c->set_decoding);
+  }
 
   int method = (int)req->method + with_body * 16;
   if (method != c->set_method) {

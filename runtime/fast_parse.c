@@ -18,10 +18,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include <brotli/decode.h>
 #include <zlib.h>
 
 enum { HS_NONE = 0, HS_NAME, HS_VALUE };
-enum { ENC_IDENTITY = 0, ENC_GZIP, ENC_DEFLATE };
+enum { ENC_IDENTITY = 0, ENC_GZIP, ENC_DEFLATE, ENC_BROTLI };
 
 static crowd_fast_resp *resp_of(http_parser *p)
 {
@@ -53,7 +54,7 @@ static void keep_reset(crowd_request *req)
   req->resp_truncated = 0;
 }
 
-/* The kept body's Content-Encoding: gzip and deflate are decoded. */
+/* The kept body's Content-Encoding: gzip, deflate and br are decoded. */
 static int kept_encoding(const crowd_request *req)
 {
   static const char name[] = "content-encoding:";
@@ -67,6 +68,8 @@ static int kept_encoding(const crowd_request *req)
         return ENC_GZIP;
       if (strncasecmp(v, "deflate", 7) == 0)
         return ENC_DEFLATE;
+      if (strncasecmp(v, "br", 2) == 0 && (v[2] == '\0' || strchr(" \t,;", v[2])))
+        return ENC_BROTLI;
     }
     h += len + 1;
   }
@@ -130,6 +133,49 @@ static void body_inflate(crowd_fast_resp *r, const char *p, size_t len)
   }
   if (len > 0)
     inflate_piece(r, up, len);
+}
+
+static void brotli_end(crowd_fast_resp *r)
+{
+  if (r->br) {
+    BrotliDecoderDestroyInstance(r->br);
+    r->br = NULL;
+  }
+}
+
+/* Decode a piece of a brotli body into resp_body.  A brotli decoder cannot
+ * be reset: one per body, created at its first bytes and destroyed at the
+ * stream's end (bytes after it are ignored, as for gzip). */
+static void body_brotli(crowd_fast_resp *r, const char *p, size_t len)
+{
+  if (!r->z_started) {
+    brotli_end(r);
+    r->br = BrotliDecoderCreateInstance(NULL, NULL, NULL);
+    r->z_started = 1;
+    if (r->br == NULL) {
+      r->bad_body = 1;
+      return;
+    }
+  }
+  if (r->br == NULL)
+    return; /* the stream has ended, or its decoder could not be made */
+  const uint8_t *in = (const uint8_t *)p;
+  size_t avail_in = len;
+  uint8_t out[16384];
+  while (!r->bad_body) {
+    uint8_t *next_out = out;
+    size_t avail_out = sizeof out;
+    BrotliDecoderResult rc = BrotliDecoderDecompressStream(r->br, &avail_in, &in, &avail_out, &next_out, NULL);
+    crowd_request_keep_body(r->req, (const char *)out, sizeof out - avail_out);
+    if (rc == BROTLI_DECODER_RESULT_SUCCESS) {
+      brotli_end(r);
+      return;
+    }
+    if (rc == BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT)
+      return;
+    if (rc == BROTLI_DECODER_RESULT_ERROR)
+      r->bad_body = 1;
+  }
 }
 
 /* ---- Set-Cookie and Location ------------------------------------------------- */
@@ -290,7 +336,9 @@ static int on_body(http_parser *p, const char *at, size_t len)
   r->req->content_length += len;
   if (!r->req->keep_response)
     return 0;
-  if (r->encoding != ENC_IDENTITY)
+  if (r->encoding == ENC_BROTLI)
+    body_brotli(r, at, len);
+  else if (r->encoding != ENC_IDENTITY)
     body_inflate(r, at, len);
   else
     crowd_request_keep_body(r->req, at, len);
@@ -413,4 +461,5 @@ void crowd_fast_resp_free(crowd_fast_resp *r)
     free(r->z);
     r->z = NULL;
   }
+  brotli_end(r);
 }

@@ -5,7 +5,7 @@
  * reads, several responses in one buffer, malformed input).  Handles
  * content-length, chunked and read-until-close bodies, 1xx responses before
  * the final one, HEAD and 204/304 without a body, a cap on header bytes,
- * and gzip/deflate bodies when the response is kept (request.h:
+ * and gzip/deflate/br bodies when the response is kept (request.h:
  * keep_response), otherwise only counts them.
  *
  * With track set (the client keeps cookies or follows redirects), it also
@@ -15,8 +15,8 @@
  * Ownership: a crowd_fast_resp lives inside its connection and borrows the
  * crowd_request between crowd_fast_resp_begin and the DONE or ERROR result;
  * it owns its zlib stream (allocated at the first compressed kept body,
- * reused after) and its cookies and location buffers, freed by
- * crowd_fast_resp_free.
+ * reused after), its brotli decoder (one per brotli body) and its cookies
+ * and location buffers, freed by crowd_fast_resp_free.
  */
 #ifndef CROWD_FAST_PARSE_H
 #define CROWD_FAST_PARSE_H
@@ -49,11 +49,12 @@ typedef struct crowd_fast_resp {
   unsigned too_large : 1;
   unsigned bad_body : 1;   /* a compressed body did not decode */
   unsigned hstate : 2;     /* kept headers: 0 none, 1 in a name, 2 in a value */
-  unsigned encoding : 2;   /* kept body: 0 identity, 1 gzip, 2 deflate */
-  unsigned z_started : 1;  /* inflate has seen the first bytes of this body */
+  unsigned encoding : 2;   /* kept body: 0 identity, 1 gzip, 2 deflate, 3 br */
+  unsigned z_started : 1;  /* the decoder has seen the first bytes of this body */
   unsigned zhead_len : 2;  /* deflate: how many of its first two bytes wait */
   unsigned char zhead[2];
   void *z;                 /* z_stream, or NULL */
+  void *br;                /* BrotliDecoderState of the body being decoded, or NULL */
   /* Set-Cookie and Location, when track is set (set it after begin) */
   unsigned track : 1;
   unsigned mstate : 2;     /* 0 none, 1 in a header name, 2 in its value */

@@ -43,8 +43,8 @@ libcrowd_a_SOURCES = \
 	stdlib/builtins.c stdlib/bi.h \
 	stdlib/strings.c stdlib/crypto.c stdlib/logic.c \
 	stdlib/jsonpath.c stdlib/jsonpath.h
-libcrowd_a_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(OPENSSL_CFLAGS) $(ZLIB_CFLAGS) $(CJSON_CFLAGS) \
-	$(MHD_CFLAGS)
+libcrowd_a_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(OPENSSL_CFLAGS) $(ZLIB_CFLAGS) $(BROTLI_CFLAGS) \
+	$(CJSON_CFLAGS) $(MHD_CFLAGS)
 
 # The web UI's page (runtime/webui/) is embedded in libcrowd as C arrays,
 # generated at build time with od and sed (runtime/webui/embed.sh).
@@ -57,7 +57,7 @@ runtime/webui_assets.c: $(CROWD_WEB_ASSETS) runtime/webui/embed.sh
 	$(SHELL) $(srcdir)/runtime/webui/embed.sh $(srcdir)/runtime/webui > $@.tmp && mv $@.tmp $@
 
 # What an executable links besides libcrowd.a: libev and http-parser
-# statically, libcurl's stack, OpenSSL, zlib and cJSON dynamically (Debian
+# statically, libcurl's stack, OpenSSL, zlib, brotli and cJSON dynamically (Debian
 # ships no usable static libcurl stack, and no static cJSON); libmicrohttpd
 # (the web UI) statically, its TLS library GnuTLS dynamically.
-CROWD_EXE_LIBS = -Wl,-Bstatic -lev -lhttp_parser -lmicrohttpd -Wl,-Bdynamic -lgnutls -lpthread $(CURL_LIBS) $(OPENSSL_LIBS) $(ZLIB_LIBS) $(CJSON_LIBS) -lm
+CROWD_EXE_LIBS = -Wl,-Bstatic -lev -lhttp_parser -lmicrohttpd -Wl,-Bdynamic -lgnutls -lpthread $(CURL_LIBS) $(OPENSSL_LIBS) $(ZLIB_LIBS) $(BROTLI_LIBS) $(CJSON_LIBS) -lm

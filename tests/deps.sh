@@ -8,10 +8,10 @@ set -euo pipefail
 CROWD_DEBS=(
   gcc make pkg-config autoconf automake flex bison
   libev-dev libcurl4-openssl-dev libcjson-dev libmicrohttpd-dev check
-  libhttp-parser-dev libssl-dev zlib1g-dev
+  libhttp-parser-dev libssl-dev zlib1g-dev libbrotli-dev
 )
 # What the test suite needs besides (crowd_install_deps --tests).
-CROWD_TEST_DEBS=(curl python3 clang libclang-rt-dev valgrind openssl)
+CROWD_TEST_DEBS=(curl python3 python3-brotli clang libclang-rt-dev valgrind openssl)
 # Only for the browser tests, which skip without them: installed when their
 # command is missing (a machine may have Node.js from elsewhere, whose
 # nodejs package conflicts with Debian's npm), and a failure is not fatal.

@@ -77,16 +77,16 @@ check_PROGRAMS += tests/unit/check_options tests/unit/check_request
 endif
 tests_unit_check_options_SOURCES = tests/unit/check_options.c
 tests_unit_check_options_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_unit_check_options_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lhttp_parser $(OPENSSL_LIBS) $(ZLIB_LIBS) -lm
+tests_unit_check_options_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lhttp_parser $(OPENSSL_LIBS) $(ZLIB_LIBS) $(BROTLI_LIBS) -lm
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/check_conf
 endif
 tests_unit_check_conf_SOURCES = tests/unit/check_conf.c
 tests_unit_check_conf_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_unit_check_conf_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lhttp_parser $(OPENSSL_LIBS) $(ZLIB_LIBS) -lm
+tests_unit_check_conf_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lhttp_parser $(OPENSSL_LIBS) $(ZLIB_LIBS) $(BROTLI_LIBS) -lm
 tests_unit_check_request_SOURCES = tests/unit/check_request.c
 tests_unit_check_request_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_unit_check_request_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lhttp_parser $(OPENSSL_LIBS) $(ZLIB_LIBS) -lm
+tests_unit_check_request_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lhttp_parser $(OPENSSL_LIBS) $(ZLIB_LIBS) $(BROTLI_LIBS) -lm
 
 # The fast client: response parsing edge cases fed as byte arrays, then
 # connections to a server thread (keep-alive, reconnects, errors, no fd leak).
@@ -94,9 +94,10 @@ if HAVE_CHECK
 check_PROGRAMS += tests/unit/check_fast
 endif
 tests_unit_check_fast_SOURCES = tests/unit/check_fast.c
-tests_unit_check_fast_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS) $(ZLIB_CFLAGS)
+tests_unit_check_fast_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS) $(ZLIB_CFLAGS) $(BROTLI_CFLAGS) \
+	$(BROTLIENC_CFLAGS)
 tests_unit_check_fast_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lhttp_parser \
-	$(OPENSSL_LIBS) $(ZLIB_LIBS) $(CJSON_LIBS) -lpthread -lm
+	$(OPENSSL_LIBS) $(ZLIB_LIBS) $(BROTLIENC_LIBS) $(BROTLI_LIBS) $(CJSON_LIBS) -lpthread -lm
 
 # The same end-to-end runs on the fast client (CROWD_CLIENT=fast).
 TESTS += tests/e2e/checkout-fast.sh tests/e2e/failures-fast.sh tests/e2e/unreachable-fast.sh
@@ -152,7 +153,7 @@ endif
 tests_unit_check_response_SOURCES = tests/unit/check_response.c
 tests_unit_check_response_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_response_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lhttp_parser \
-	$(OPENSSL_LIBS) $(ZLIB_LIBS) $(CJSON_LIBS) -lm
+	$(OPENSSL_LIBS) $(ZLIB_LIBS) $(BROTLI_LIBS) $(CJSON_LIBS) -lm
 TESTS += tests/e2e/correlation.sh tests/e2e/correlation-fast.sh
 EXTRA_DIST += tests/e2e/correlation.sh tests/e2e/correlation-fast.sh
 # One connection per user on both clients (the demo server's /echo "client").
@@ -182,11 +183,11 @@ endif
 tests_unit_check_feeder_SOURCES = tests/unit/check_feeder.c
 tests_unit_check_feeder_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_feeder_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lhttp_parser \
-	$(OPENSSL_LIBS) $(ZLIB_LIBS) $(CJSON_LIBS) -lm
+	$(OPENSSL_LIBS) $(ZLIB_LIBS) $(BROTLI_LIBS) $(CJSON_LIBS) -lm
 tests_unit_check_builtins_SOURCES = tests/unit/check_builtins.c
 tests_unit_check_builtins_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_builtins_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lhttp_parser \
-	$(OPENSSL_LIBS) $(ZLIB_LIBS) $(CJSON_LIBS) -lm
+	$(OPENSSL_LIBS) $(ZLIB_LIBS) $(BROTLI_LIBS) $(CJSON_LIBS) -lm
 TESTS += tests/compile/stdlib-doc.sh tests/e2e/data_flow.sh tests/e2e/data_flow-fast.sh
 EXTRA_DIST += tests/compile/stdlib-doc.sh tests/e2e/data_flow.sh tests/e2e/data_flow-fast.sh
 
@@ -200,7 +201,7 @@ endif
 tests_unit_check_dispatch_SOURCES = tests/unit/check_dispatch.c
 tests_unit_check_dispatch_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_dispatch_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lhttp_parser \
-	$(OPENSSL_LIBS) $(ZLIB_LIBS) $(CJSON_LIBS) -lm
+	$(OPENSSL_LIBS) $(ZLIB_LIBS) $(BROTLI_LIBS) $(CJSON_LIBS) -lm
 TESTS += tests/e2e/tasksets.sh
 EXTRA_DIST += tests/e2e/tasksets.sh
 

@@ -33,6 +33,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <brotli/encode.h>
 #include <zlib.h>
 
 #include <crowd/crowd.h>
@@ -293,6 +294,42 @@ START_TEST(test_gzip_body)
   }
   /* a body that says gzip and is not */
   ck_assert_int_eq(parse("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 9\r\n\r\nnot gzip!", 0, 1,
+                         4096), CROWD_FAST_ERROR);
+  ck_assert_str_eq(preq.error, "malformed response: the compressed body does not decode");
+}
+END_TEST
+
+/* Content-Encoding: br, compressed here with libbrotlienc, fed whole and
+ * byte by byte; bytes that are not brotli fail. */
+START_TEST(test_brotli_body)
+{
+  static const char text[] = "a brotli body, a brotli body, a brotli body, a brotli body";
+  uint8_t z[512];
+  size_t zlen = sizeof z;
+  ck_assert_int_eq(BrotliEncoderCompress(5, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, strlen(text),
+                                         (const uint8_t *)text, &zlen, z), BROTLI_TRUE);
+  char r[1024];
+  int n = snprintf(r, sizeof r, "HTTP/1.1 200 OK\r\nContent-Encoding: br\r\nContent-Length: %zu\r\n\r\n", zlen);
+  ck_assert_uint_lt((size_t)n + zlen, sizeof r);
+  memcpy(r + n, z, zlen);
+  size_t len = (size_t)n + zlen, used;
+  for (int round = 0; round < 2; round++) /* a second body on a reused resp: a fresh decoder */
+    for (size_t step = 1; step <= 4096; step *= 4096) {
+      preq.keep_response = 1;
+      crowd_fast_resp_begin(&presp, &preq, 0);
+      crowd_fast_result res = feed_steps(r, len, step, &used);
+      ck_assert_msg(res == CROWD_FAST_DONE, "step %zu: %d %s", step, res, preq.error);
+      ck_assert_uint_eq(used, len);
+      ck_assert_str_eq(preq.resp_body.p, text);
+      ck_assert_uint_eq(preq.content_length, zlen);
+    }
+  /* not kept: only counted */
+  preq.keep_response = 0;
+  crowd_fast_resp_begin(&presp, &preq, 0);
+  crowd_buf_reset(&preq.resp_body);
+  ck_assert_int_eq(feed_steps(r, len, 4096, &used), CROWD_FAST_DONE);
+  ck_assert_uint_eq(preq.resp_body.len, 0);
+  ck_assert_int_eq(parse("HTTP/1.1 200 OK\r\nContent-Encoding: br\r\nContent-Length: 9\r\n\r\nnot br!!!", 0, 1,
                          4096), CROWD_FAST_ERROR);
   ck_assert_str_eq(preq.error, "malformed response: the compressed body does not decode");
 }
@@ -1190,6 +1227,7 @@ static Suite *fast_suite(void)
   tcase_add_test(tp, test_no_body_statuses);
   tcase_add_test(tp, test_keep_alive_flags);
   tcase_add_test(tp, test_gzip_body);
+  tcase_add_test(tp, test_brotli_body);
   tcase_add_test(tp, test_malformed);
   tcase_add_test(tp, test_bad_chunk_size);
   tcase_add_test(tp, test_oversized_headers);
