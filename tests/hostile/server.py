@@ -19,6 +19,8 @@ misbehaves per path; every connection serves one request, then closes:
   /big-body        200 with a 100 MB body (valid: must stream, not pile up)
   /gzip            200, a valid gzip body (Content-Encoding: gzip)
   /bad-gzip        200, Content-Encoding: gzip over bytes that are not gzip
+  /brotli          200, a valid brotli body (Content-Encoding: br); 404 when
+                   python3's brotli module (Debian: python3-brotli) is missing
   anything else    404
 """
 import asyncio
@@ -27,6 +29,11 @@ import os
 import socket
 import struct
 import sys
+
+try:
+    import brotli
+except ImportError:
+    brotli = None
 
 BIG = 100 * 1024 * 1024
 CHUNK = b'x' * (1 << 20)
@@ -103,6 +110,10 @@ async def handle(reader, writer):
         elif path == '/gzip':
             body = gzip.compress(b'{"ok":true}' * 1000)
             w(b'HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n'
+              % len(body) + body)
+        elif path == '/brotli' and brotli is not None:
+            body = brotli.compress(b'{"ok":true}' * 1000)
+            w(b'HTTP/1.1 200 OK\r\nContent-Encoding: br\r\nContent-Length: %d\r\n\r\n'
               % len(body) + body)
         elif path == '/bad-gzip':
             body = b'this is not gzip at all' * 10
