@@ -109,15 +109,15 @@ async def handle(reader, writer):
                 await writer.drain()
         elif path == '/gzip':
             body = gzip.compress(b'{"ok":true}' * 1000)
-            w(b'HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n'
+            w(b'HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nConnection: close\r\nContent-Length: %d\r\n\r\n'
               % len(body) + body)
         elif path == '/brotli' and brotli is not None:
             body = brotli.compress(b'{"ok":true}' * 1000)
-            w(b'HTTP/1.1 200 OK\r\nContent-Encoding: br\r\nContent-Length: %d\r\n\r\n'
+            w(b'HTTP/1.1 200 OK\r\nContent-Encoding: br\r\nConnection: close\r\nContent-Length: %d\r\n\r\n'
               % len(body) + body)
         elif path == '/bad-gzip':
             body = b'this is not gzip at all' * 10
-            w(b'HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n'
+            w(b'HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nConnection: close\r\nContent-Length: %d\r\n\r\n'
               % len(body) + body)
         else:
             w(b'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n')
