@@ -58,6 +58,29 @@ int crowd_sleep(crowd_user *u, const char *site, const crowd_val *seconds)
   return 0;
 }
 
+/* The message as one line of text: a log line must not be split, nor the
+ * terminal steered, by what a scenario or a server put in a string.  NUL,
+ * CR, LF and the other control bytes but tab (DEL too) are written as the
+ * escapes \0, \r, \n and \xNN; every other byte as it is.  At most
+ * size - 1 bytes: a longer message is cut. */
+static void log_text(char *out, size_t size, const char *p, size_t len)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < len && n + 5 <= size; i++) {
+    unsigned char c = (unsigned char)p[i];
+    if (c >= 0x20 && c != 0x7f) {
+      out[n++] = (char)c;
+    } else if (c == '\t') {
+      out[n++] = '\t';
+    } else {
+      const char *esc = c == 0 ? "\\0" : c == '\n' ? "\\n" : c == '\r' ? "\\r" : NULL;
+      int w = esc ? snprintf(out + n, size - n, "%s", esc) : snprintf(out + n, size - n, "\\x%02x", c);
+      n += w > 0 ? (size_t)w : 0;
+    }
+  }
+  out[n < size ? n : size - 1] = '\0';
+}
+
 void crowd_log_msg(crowd_user *u, const char *site, int level, const crowd_val *msg)
 {
   (void)site;
@@ -67,10 +90,11 @@ void crowd_log_msg(crowd_user *u, const char *site, int level, const crowd_val *
   if (!crowd_log_enabled(l))
     return;
   const char *name = u && u->desc ? u->desc->name : "?";
-  if (msg->type == CROWD_STR)
-    crowd_log(l, "crowd.scenario", "%s: %.*s", name, (int)(msg->u.s.len > 65536 ? 65536 : msg->u.s.len),
-              msg->u.s.p ? msg->u.s.p : "");
-  else if (msg->type == CROWD_INT)
+  if (msg->type == CROWD_STR) {
+    char text[2048]; /* the log line's own size */
+    log_text(text, sizeof text, msg->u.s.p ? msg->u.s.p : "", msg->u.s.p ? msg->u.s.len : 0);
+    crowd_log(l, "crowd.scenario", "%s: %s", name, text);
+  } else if (msg->type == CROWD_INT)
     crowd_log(l, "crowd.scenario", "%s: %" PRId64, name, msg->u.i);
   else if (msg->type == CROWD_NUM)
     crowd_log(l, "crowd.scenario", "%s: %g", name, msg->u.n);
