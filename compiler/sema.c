@@ -1788,9 +1788,25 @@ static int crowdc_sema_sleep(crowdc_sema_ctx *S, crowdc_node *form, crowdc_stmt 
   return t ? 0 : -1;
 }
 
-static int crowdc_sema_log(crowdc_sema_ctx *S, crowdc_node *form, crowdc_stmt *st)
+/* v names one of names[0..n): its index, or -1 after an error ("unknown
+ * WHAT 'x'; did you mean ..." for a symbol, otherwise the usage line). */
+static int crowdc_sema_choice(crowdc_sema_ctx *S, const crowdc_node *v, const char *const *names, size_t n,
+                              const char *what, const char *usage)
 {
   char q[CROWDC_DIAG_QUOTE_SIZE], hint[128];
+  for (size_t k = 0; v->kind == CROWDC_N_SYMBOL && k < n; k++)
+    if (crowdc_ast_is(v, CROWDC_N_SYMBOL, names[k]))
+      return (int)k;
+  if (v->kind == CROWDC_N_SYMBOL)
+    crowdc_diag_error(S->diag, &v->loc, "unknown %s '%s'%s", what, Q(q, v->u.name.p, v->u.name.len),
+                      crowdc_diag_hint(hint, sizeof hint, v->u.name.p, v->u.name.len, names, n));
+  else
+    crowdc_diag_error(S->diag, &v->loc, "%s", usage);
+  return -1;
+}
+
+static int crowdc_sema_log(crowdc_sema_ctx *S, crowdc_node *form, crowdc_stmt *st)
+{
   static const char *const names[] = { "level" };
   st->kind = CROWDC_S_LOG;
   st->level = 20;
@@ -1801,20 +1817,10 @@ static int crowdc_sema_log(crowdc_sema_ctx *S, crowdc_node *form, crowdc_stmt *s
     return -1;
   }
   if (o.val[0]) {
-    const crowdc_node *l = o.val[0];
-    int k = -1;
-    for (size_t i = 0; l->kind == CROWDC_N_SYMBOL && i < CROWDC_COUNT(crowdc_sema_levels); i++)
-      if (crowdc_ast_is(l, CROWDC_N_SYMBOL, crowdc_sema_levels[i]))
-        k = (int)i;
-    if (k < 0) {
-      if (l->kind == CROWDC_N_SYMBOL)
-        crowdc_diag_error(S->diag, &l->loc, "unknown log level '%s'%s", Q(q, l->u.name.p, l->u.name.len),
-                          crowdc_diag_hint(hint, sizeof hint, l->u.name.p, l->u.name.len, crowdc_sema_levels,
-                                           CROWDC_COUNT(crowdc_sema_levels)));
-      else
-        crowdc_diag_error(S->diag, &l->loc, "':level' takes debug, info, warning or error");
+    int k = crowdc_sema_choice(S, o.val[0], crowdc_sema_levels, CROWDC_COUNT(crowdc_sema_levels),
+                               "log level", "':level' takes debug, info, warning or error");
+    if (k < 0)
       return -1;
-    }
     st->level = 10 * (k + 1);
   }
   st->expr = o.rest[0];
@@ -1851,7 +1857,7 @@ static const char *const crowdc_sema_strategies[] = { "cycle", "random", "shuffl
 
 static void crowdc_sema_feeder(crowdc_sema_ctx *S, const crowdc_node *form, crowdc_nameset *names)
 {
-  char q[CROWDC_DIAG_QUOTE_SIZE], hint[128];
+  char q[CROWDC_DIAG_QUOTE_SIZE];
   static const char *const opts[] = { "strategy" };
   crowdc_model *m = S->model;
   size_t n = form->u.seq.n;
@@ -1891,20 +1897,10 @@ static void crowdc_sema_feeder(crowdc_sema_ctx *S, const crowdc_node *form, crow
                       "and :strategy");
   int strategy = 0;
   if (o.val[0]) {
-    const crowdc_node *v = o.val[0];
-    strategy = -1;
-    for (size_t k = 0; v->kind == CROWDC_N_SYMBOL && k < CROWDC_COUNT(crowdc_sema_strategies); k++)
-      if (crowdc_ast_is(v, CROWDC_N_SYMBOL, crowdc_sema_strategies[k]))
-        strategy = (int)k;
-    if (strategy < 0) {
-      if (v->kind == CROWDC_N_SYMBOL)
-        crowdc_diag_error(S->diag, &v->loc, "unknown feeder strategy '%s'%s", Q(q, v->u.name.p, v->u.name.len),
-                          crowdc_diag_hint(hint, sizeof hint, v->u.name.p, v->u.name.len, crowdc_sema_strategies,
-                                           CROWDC_COUNT(crowdc_sema_strategies)));
-      else
-        crowdc_diag_error(S->diag, &v->loc, "':strategy' takes cycle, random, shuffle or unique");
+    strategy = crowdc_sema_choice(S, o.val[0], crowdc_sema_strategies, CROWDC_COUNT(crowdc_sema_strategies),
+                                  "feeder strategy", "':strategy' takes cycle, random, shuffle or unique");
+    if (strategy < 0)
       return;
-    }
   }
   const crowdc_node *prev = crowdc_nameset_add(S->arena, names, name);
   if (prev) {
