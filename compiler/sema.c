@@ -1529,7 +1529,9 @@ static const char *crowdc_sema_key_text(const crowdc_node *k, size_t *len)
 /* Does the header map m have a key named (p, len), in any case? */
 static int crowdc_sema_has_header(const crowdc_node *m, const char *p, size_t len)
 {
-  for (size_t i = 0; m && i + 1 < m->u.seq.n; i += 2) {
+  if (m == NULL || m->kind != CROWDC_N_MAP) /* not a map: already reported */
+    return 0;
+  for (size_t i = 0; i + 1 < m->u.seq.n; i += 2) {
     size_t klen;
     const char *k = crowdc_sema_key_text(m->u.seq.items[i], &klen);
     if (k && klen == len && strncasecmp(k, p, len) == 0)
@@ -1581,7 +1583,7 @@ static void crowdc_sema_http_opts(crowdc_sema_ctx *S, const crowdc_sema_opts *o,
   }
   const crowdc_node *m = u->headers;
   size_t cap = 0;
-  for (size_t i = 0; m && i + 1 < m->u.seq.n; i += 2) {
+  for (size_t i = 0; m && m->kind == CROWDC_N_MAP && i + 1 < m->u.seq.n; i += 2) {
     crowdc_node *k = m->u.seq.items[i], *v = m->u.seq.items[i + 1];
     size_t klen;
     const char *kt = crowdc_sema_key_text(k, &klen);

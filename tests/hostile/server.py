@@ -101,7 +101,9 @@ async def handle(reader, writer):
                     await writer.drain()
             w(b'Content-Length: 0\r\n\r\n')
         elif path == '/big-body':
-            w(b'HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n' % BIG)
+            # the server closes after each answer: say so, or a client may
+            # reuse the connection and see a reset
+            w(b'HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: %d\r\n\r\n' % BIG)
             for _ in range(BIG // len(CHUNK)):
                 if writer.is_closing():
                     return
