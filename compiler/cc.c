@@ -11,15 +11,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Where the runtime is, fixed at configure time (compiler/local.mk). */
-#ifndef CROWD_CC
-#define CROWD_CC "cc"
-#endif
-#ifndef CROWD_EXE_LIBS
-#define CROWD_EXE_LIBS "-Wl,-Bstatic -lev -lhttp_parser -Wl,-Bdynamic -lcurl -lssl -lcrypto -lz -lm"
-#endif
-#ifndef CROWD_CURL_STATIC_LIBS
-#define CROWD_CURL_STATIC_LIBS "-lcurl"
+/* Where the runtime is and how executables link, fixed at configure time
+ * (compiler/local.mk passes them; there is no second copy here to go stale). */
+#if !defined(CROWD_CC) || !defined(CROWD_EXE_LIBS) || !defined(CROWD_CURL_STATIC_LIBS)
+#error "compiler/cc.c is built with the -D flags of compiler/local.mk"
 #endif
 
 typedef struct crowdc_argv {

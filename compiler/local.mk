@@ -27,6 +27,10 @@ libcrowdc_a_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCROWD_EXE_LIBS='"$(CROWD_EXE_LIBS)"' \
 	-DCROWD_CURL_STATIC_LIBS='"$(CURL_STATIC_LIBS)"' \
 	-DCROWD_BUILD_SAN='"$(CROWD_SAN)"'
+# Those values live in the Makefile: cc.c is rebuilt whenever it changes
+# (a new library on the executables' link line, a reconfiguration).
+%D%/libcrowdc_a-cc.$(OBJEXT): Makefile
+
 # libFuzzer's coverage hooks when configured with --enable-fuzzing.
 libcrowdc_a_CFLAGS = $(AM_CFLAGS) $(CROWD_FUZZ_CFLAGS)
 
