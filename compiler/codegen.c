@@ -11,6 +11,7 @@
 #include "compiler/builtins.h"
 #include "compiler/load.h"
 #include "compiler/thresholds.h"
+#include "compiler/upload.h"
 
 /* The generated file is assembled from two streams: constants (literal
  * values, file scope) and code (functions); constants are written first. */
@@ -115,6 +116,11 @@ static void crowdc_cg_site(FILE *out, const crowdc_loc *loc)
   strcpy(s + flen, buf);
   crowdc_codegen_cstr(out, s, strlen(s));
   free(s);
+}
+
+void crowdc_codegen_site(FILE *out, const crowdc_loc *loc)
+{
+  crowdc_cg_site(out, loc);
 }
 
 static void crowdc_cg_line(crowdc_cg *g, const crowdc_loc *loc)
@@ -559,6 +565,62 @@ static void crowdc_cg_http(crowdc_cg *g, const crowdc_request *r)
     fprintf(g->code, "      crowd_req_flags(u, %uu);\n", r->flags);
 }
 
+/* :body and :multipart: the operands of text values (a (file ...) form's
+ * aux is the file's index: no operand). */
+static void crowdc_cg_body_ops(crowdc_cg *g, const crowdc_request *r)
+{
+  char op[CROWDC_CG_OP];
+  if (r->body && !crowdc_upload_is_file(r->body)) {
+    crowdc_cg_operand(g, r->body, op);
+    crowdc_cg_push_op(g, op);
+  }
+  for (size_t i = 0; r->multipart && i + 1 < r->multipart->u.seq.n; i += 2) {
+    crowdc_cg_key_operand(g, r->multipart->u.seq.items[i], op);
+    crowdc_cg_push_op(g, op);
+    if (!crowdc_upload_is_file(r->multipart->u.seq.items[i + 1])) {
+      crowdc_cg_operand(g, r->multipart->u.seq.items[i + 1], op);
+      crowdc_cg_push_op(g, op);
+    }
+  }
+}
+
+/* A (file ...) form's option (a plain string) as a C string, or NULL. */
+static void crowdc_cg_file_opt(crowdc_cg *g, const crowdc_node *f, const char *opt)
+{
+  for (size_t i = 2; i + 1 < f->u.seq.n; i += 2)
+    if (crowdc_ast_is(f->u.seq.items[i], CROWDC_N_KEYWORD, opt)) {
+      size_t len;
+      const char *p = crowdc_cg_plain(f->u.seq.items[i + 1], &len);
+      crowdc_codegen_cstr(g->code, p, len);
+      return;
+    }
+  fputs("NULL", g->code);
+}
+
+static void crowdc_cg_body(crowdc_cg *g, const crowdc_request *r)
+{
+  if (r->body && crowdc_upload_is_file(r->body)) {
+    fprintf(g->code, "      crowd_req_body_file(u, %d, ", r->body->aux);
+    crowdc_cg_file_opt(g, r->body, "type");
+    fputs(");\n", g->code);
+  } else if (r->body) {
+    fprintf(g->code, "      crowd_req_body(u, &%s);\n", crowdc_cg_next_op(g));
+  }
+  for (size_t i = 0; r->multipart && i + 1 < r->multipart->u.seq.n; i += 2) {
+    const crowdc_node *v = r->multipart->u.seq.items[i + 1];
+    const char *k = crowdc_cg_next_op(g);
+    if (crowdc_upload_is_file(v)) {
+      fprintf(g->code, "      crowd_req_part_file(u, &%s, %d, ", k, v->aux);
+      crowdc_cg_file_opt(g, v, "filename");
+      fputs(", ", g->code);
+      crowdc_cg_file_opt(g, v, "type");
+      fputs(");\n", g->code);
+    } else {
+      fprintf(g->code, "      crowd_req_part(u, &%s, &%s);\n", k, crowdc_cg_next_op(g));
+    }
+  }
+}
+
 static void crowdc_cg_request(crowdc_cg *g, const crowdc_stmt *st)
 {
   const crowdc_request *r = &st->req;
@@ -578,6 +640,7 @@ static void crowdc_cg_request(crowdc_cg *g, const crowdc_stmt *st)
   crowdc_cg_pairs_ops(g, r->form);
   if (r->json)
     crowdc_cg_json_ops(g, r->json);
+  crowdc_cg_body_ops(g, r);
   crowdc_cg_http_ops(g, r);
 
   fputs("      crowd_req_begin(u, &site);\n", g->code);
@@ -599,6 +662,7 @@ static void crowdc_cg_request(crowdc_cg *g, const crowdc_stmt *st)
     crowdc_cg_json(g, r->json);
     fputs("      crowd_json_end(u);\n", g->code);
   }
+  crowdc_cg_body(g, r);
   if (r->nresp)
     fprintf(g->code, "      crowd_req_response(u, &crowd_resp_%d);\n", crowdc_cg_resp_tables(g, r));
   fputs("      crowd_req_send(u);\n", g->code);
@@ -940,12 +1004,11 @@ static void crowdc_cg_user_desc(crowdc_cg *g, size_t ui, const crowdc_user *u)
   if (u->fixed_count > 0)
     fprintf(g->code, "    .fixed_count = %d,\n", u->fixed_count);
   crowdc_load_emit_user(g->code, g->m, ui);
+  crowdc_upload_emit_user(g->code, g->m, ui);
   fputs("  },\n", g->code);
 }
 
-/* The scenario's directory, absolute when it can be made so: a feeder's
- * relative path is read from there (malloc'd). */
-static char *crowdc_cg_source_dir(const char *source)
+char *crowdc_codegen_source_dir(const char *source)
 {
   const char *slash = strrchr(source, '/');
   char *dir = slash ? strndup(source, slash == source ? 1 : (size_t)(slash - source)) : strdup(".");
@@ -971,7 +1034,7 @@ static void crowdc_cg_feeders(crowdc_cg *g)
   const crowdc_model *m = g->m;
   if (m->nfeeders == 0)
     return;
-  char *dir = crowdc_cg_source_dir(m->source);
+  char *dir = crowdc_codegen_source_dir(m->source);
   for (size_t i = 0; i < m->nfeeders; i++) {
     const crowdc_feeder *f = &m->feeders[i];
     if (f->ncolumns == 0)
@@ -1083,6 +1146,7 @@ int crowdc_codegen(FILE *out, const crowdc_model *m)
       nconcrete++;
     }
   crowdc_load_emit(g.code, m); /* options, shape, arrival tables (load.h) */
+  crowdc_upload_emit(g.code, m); /* (file ...) and client certificates (upload.h) */
   fputs("\nstatic const crowd_user_desc crowd_users[] = {\n", g.code);
   for (size_t ui = 0; ui < m->nusers; ui++)
     if (!m->users[ui].abstract)
@@ -1119,6 +1183,7 @@ int crowdc_codegen(FILE *out, const crowdc_model *m)
   if (m->nthresholds)
     fprintf(g.code, "  .thresholds = crowd_thresholds,\n  .nthresholds = %zu,\n", m->nthresholds);
   crowdc_load_emit_scenario(g.code, m);
+  crowdc_upload_emit_scenario(g.code, m);
   if (m->nhandlers)
     fprintf(g.code, "  .handlers = crowd_handlers,\n  .nhandlers = %zu,\n", m->nhandlers);
   if (m->nfiles)

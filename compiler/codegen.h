@@ -19,5 +19,10 @@ int crowdc_codegen(FILE *out, const crowdc_model *m);
 void crowdc_codegen_cstr(FILE *out, const char *p, size_t len);
 /* A double as C that reads back exactly, written the shortest way. */
 void crowdc_codegen_double(FILE *out, double v);
+/* "file:line:col" of loc as a C string literal. */
+void crowdc_codegen_site(FILE *out, const crowdc_loc *loc);
+/* The scenario's directory, absolute when it can be made so: the runtime
+ * reads a relative data file from there (malloc'd). */
+char *crowdc_codegen_source_dir(const char *source);
 
 #endif

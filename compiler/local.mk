@@ -13,6 +13,7 @@ libcrowdc_a_SOURCES = \
 	%D%/parse.h \
 	%D%/sema.c %D%/sema.h \
 	%D%/thresholds.c %D%/thresholds.h \
+	%D%/upload.c %D%/upload.h \
 	stdlib/jsonpath.c stdlib/jsonpath.h \
 	runtime/options.c runtime/options.h runtime/log.c runtime/log.h
 nodist_libcrowdc_a_SOURCES = grammar/parser.c grammar/parser.h grammar/lexer.c grammar/lexer.h

@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <regex.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -13,6 +14,7 @@
 #include "compiler/builtins.h"
 #include "compiler/load.h"
 #include "compiler/thresholds.h"
+#include "compiler/upload.h"
 #include "stdlib/jsonpath.h"
 
 const char *const crowdc_sema_methods[CROWDC_NMETHODS] = {
@@ -530,6 +532,11 @@ static char crowdc_sema_call(crowdc_sema_ctx *S, crowdc_node *e)
     }
     if (crowdc_ast_is(h, CROWDC_N_SYMBOL, "next")) {
       crowdc_diag_error(S->diag, &h->loc, "'next' gives a feeder row: use it as (let row (next FEEDER))");
+      return 0;
+    }
+    if (crowdc_ast_is(h, CROWDC_N_SYMBOL, "file")) {
+      crowdc_diag_error(S->diag, &h->loc, "'file' is a request body: use it as :body (file \"PATH\") "
+                        "or as a value of :multipart");
       return 0;
     }
     crowdc_diag_error(S->diag, &h->loc, "unknown function '%s'%s",
@@ -1307,9 +1314,70 @@ static void crowdc_sema_resp_form(crowdc_sema_ctx *S, crowdc_node *form, const c
 static const char *const crowdc_sema_req_opts[] = {
   "name", "headers", "query", "json", "form", "timeout",
   "auth", "redirects", "verify", "http2",
+  "body", "multipart", /* crowdc_sema_body */
 };
 
 static void crowdc_sema_http_opts(crowdc_sema_ctx *S, const crowdc_sema_opts *o, crowdc_request *r);
+
+/* :multipart {NAME VALUE ...}: a text part per value, a file part per
+ * (file ...) form (upload.h). */
+static void crowdc_sema_multipart(crowdc_sema_ctx *S, crowdc_node *m)
+{
+  if (m->kind != CROWDC_N_MAP) {
+    crowdc_diag_error(S->diag, &m->loc, "':multipart' takes a map such as {\"title\" \"x\" \"photo\" "
+                      "(file \"photo.png\")}, got %s", crowdc_ast_kind_name(m->kind));
+    return;
+  }
+  if (!crowdc_sema_map_shape(S, m))
+    return;
+  if (m->u.seq.n == 0)
+    crowdc_diag_error(S->diag, &m->loc, "':multipart' needs at least one part");
+  for (size_t i = 0; i + 1 < m->u.seq.n; i += 2) {
+    crowdc_node *k = m->u.seq.items[i], *v = m->u.seq.items[i + 1];
+    if (k->kind == CROWDC_N_STRING)
+      crowdc_sema_string(S, k);
+    if (crowdc_upload_is_file(v))
+      crowdc_upload_file(S->arena, S->diag, S->model, v, 1);
+    else if (v->kind == CROWDC_N_MAP || v->kind == CROWDC_N_VECTOR || v->kind == CROWDC_N_KEYWORD)
+      crowdc_diag_error(S->diag, &v->loc, "a :multipart value is text or (file \"PATH\"), got %s",
+                        crowdc_ast_kind_name(v->kind));
+    else
+      crowdc_sema_expr(S, v);
+  }
+}
+
+/* :body STR or :body (file ...), :multipart; one body option at most. */
+static void crowdc_sema_body(crowdc_sema_ctx *S, const crowdc_sema_opts *o, crowdc_request *r)
+{
+  static const size_t bodies[] = { 3, 4, 10, 11 }; /* json, form, body, multipart */
+  crowdc_node *v = (crowdc_node *)o->val[10];
+  if (v && crowdc_upload_is_file(v)) {
+    crowdc_upload_file(S->arena, S->diag, S->model, v, 0);
+    r->body = v;
+  } else if (v) {
+    char t = v->kind == CROWDC_N_MAP || v->kind == CROWDC_N_VECTOR ? 0 : crowdc_sema_expr(S, v);
+    if (!t || !crowdc_sema_type_ok('s', t))
+      crowdc_diag_error(S->diag, &v->loc, "':body' takes a string or (file \"PATH\"), got %s",
+                        t && v->kind == CROWDC_N_LIST ? crowdc_sema_type_name(t) : crowdc_ast_kind_name(v->kind));
+    r->body = v;
+  }
+  if (o->val[11]) {
+    crowdc_sema_multipart(S, (crowdc_node *)o->val[11]);
+    r->multipart = o->val[11];
+  }
+  size_t first = SIZE_MAX; /* the first one written */
+  for (size_t i = 0; i < CROWDC_COUNT(bodies); i++)
+    if (o->val[bodies[i]] && (first == SIZE_MAX || o->kw[bodies[i]]->loc.off < o->kw[first]->loc.off))
+      first = bodies[i];
+  for (size_t i = 0; i < CROWDC_COUNT(bodies); i++) {
+    size_t k = bodies[i];
+    if (!o->val[k] || k == first)
+      continue;
+    crowdc_diag_error(S->diag, &o->kw[k]->loc, "':%s' and ':%s' cannot both be given", o->names[k],
+                      o->names[first]);
+    crowdc_diag_note(S->diag, &o->kw[first]->loc, "':%s' is here", o->names[first]);
+  }
+}
 
 static int crowdc_sema_request(crowdc_sema_ctx *S, crowdc_node *form, int method,
                                crowdc_stmt *st)
@@ -1365,10 +1433,7 @@ static int crowdc_sema_request(crowdc_sema_ctx *S, crowdc_node *form, int method
     crowdc_sema_pairs(S, "form", (crowdc_node *)o.val[4], 0);
     r->form = o.val[4];
   }
-  if (o.val[3] && o.val[4]) {
-    crowdc_diag_error(S->diag, &o.kw[4]->loc, "':form' and ':json' cannot both be given");
-    crowdc_diag_note(S->diag, &o.kw[3]->loc, "':json' is here");
-  }
+  crowdc_sema_body(S, &o, r);
   if (o.val[5]) {
     const crowdc_node *v = o.val[5];
     if (!crowdc_sema_is_number(v) || crowdc_sema_number(v) <= 0)
@@ -1636,6 +1701,10 @@ static void crowdc_sema_user_http(crowdc_sema_ctx *S, const crowdc_sema_opts *o,
     u->flags |= CROWD_REQ_HTTP2;
     crowdc_sema_http_only(S, v, "':http2'");
   }
+  const crowdc_node *ckw = NULL, *kkw = NULL;
+  const crowdc_node *cert = crowdc_sema_opt_get(o, "client-cert", &ckw);
+  const crowdc_node *key = crowdc_sema_opt_get(o, "client-key", &kkw);
+  crowdc_upload_cert(S->diag, ckw, cert, kkw, key, &u->cert, &u->key);
 }
 
 /* After the user's forms: its defaults read only variables it defines. */
@@ -2598,6 +2667,7 @@ static const char *const crowdc_sema_user_opts[] = {
   "weight", "wait", "client", "fixed-count", "abstract", "extends",
   "headers", "auth", "cookies", "redirects", "verify", "http2", /* crowdc_sema_user_http */
   "arrival", /* checked by load.c */
+  "client-cert", "client-key", /* crowdc_sema_user_http */
 };
 
 /* The value of option `name` of o (one of o->names), or NULL. */
@@ -2730,7 +2800,7 @@ static void crowdc_sema_user(crowdc_sema_ctx *S, crowdc_node *form, const crowdc
 
 static void crowdc_sema_scenario(crowdc_sema_ctx *S, crowdc_node *form)
 {
-  static const char *const names[] = { "host", "client" };
+  static const char *const names[] = { "host", "client", "client-cert", "client-key" };
   crowdc_model *m = S->model;
   if (form->u.seq.n < 2 || form->u.seq.items[1]->kind != CROWDC_N_SYMBOL) {
     const crowdc_node *at = form->u.seq.n < 2 ? form : form->u.seq.items[1];
@@ -2739,8 +2809,9 @@ static void crowdc_sema_scenario(crowdc_sema_ctx *S, crowdc_node *form)
   }
   m->name = form->u.seq.items[1]->u.name.p;
   m->namelen = form->u.seq.items[1]->u.name.len;
-  crowdc_sema_opts o = { .names = names, .n = 2 };
+  crowdc_sema_opts o = { .names = names, .n = 4 };
   crowdc_sema_options(S, form, 2, "scenario", &o);
+  crowdc_upload_cert(S->diag, o.kw[2], o.val[2], o.kw[3], o.val[3], &m->cert, &m->key);
   if (o.val[1] && crowdc_sema_client(S, o.val[1], &m->client) == 0)
     m->client_at = o.val[1];
   for (size_t i = 0; i < o.nrest; i++)
@@ -2773,6 +2844,10 @@ static void crowdc_sema_check_clients(crowdc_sema_ctx *S)
     if (u->client_at == NULL) {
       u->client = m->client;
       u->client_at = m->client_at;
+    }
+    if (u->cert == NULL) { /* the scenario's client certificate */
+      u->cert = m->cert;
+      u->key = m->key;
     }
     if (u->client != CROWDC_CLIENT_FAST || u->http_only == NULL)
       continue;

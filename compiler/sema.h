@@ -51,6 +51,8 @@ typedef struct crowdc_request {
   const crowdc_node *headers, *query, *form; /* maps */
   const crowdc_node *json;      /* a value: map, vector or expression */
   const crowdc_node *timeout;   /* a number of seconds */
+  const crowdc_node *body;      /* :body: a string expression or a (file ...) form */
+  const crowdc_node *multipart; /* :multipart: a map of text values and (file ...) forms */
   crowdc_resp_item *resp;       /* the response block, in order */
   size_t nresp;
   /* HTTP conveniences (the request's own, else its user's): */
@@ -157,6 +159,8 @@ typedef struct crowdc_user {
   int abstract;                 /* :abstract true: checked, never spawned */
   int fixed_count;              /* :fixed-count N (0: by weight) */
   const crowdc_node *arrival;   /* :arrival (...), checked by load.c; or NULL */
+  const crowdc_node *cert, *key; /* :client-cert, :client-key (its own, else the scenario's),
+                                    plain strings; or NULL (upload.h) */
 } crowdc_user;
 
 /* A (threshold METRIC OP VALUE ...) form (compiler/thresholds.c), in
@@ -215,6 +219,10 @@ typedef struct crowdc_model {
   size_t ncalls, callcap;
   const crowdc_node **extensions; /* (extension "FILE") paths, plain strings */
   size_t nextensions;
+  const crowdc_node **uploads; /* (file ...) forms, the first one per path (upload.h);
+                                  a (file ...) form's aux is its index */
+  size_t nuploads, uploadcap;
+  const crowdc_node *cert, *key; /* the scenario's :client-cert and :client-key, or NULL */
 } crowdc_model;
 
 /* Check a parsed file; the model, even when errors were reported (the

@@ -25,6 +25,7 @@
 #include <ev.h>
 
 #include "client.h"
+#include "client_cert.h"
 #include "clock.h"
 #include "log.h"
 #include "request.h"
@@ -71,6 +72,7 @@ typedef struct curl_conn {
   unsigned set_flags;       /* CROWD_REQ_* flags the handle has (apply_flags) */
   int cookies_on;           /* the cookie engine is on */
   int set_decoding;         /* CURLOPT_HTTP_CONTENT_DECODING (1 when the body is kept) */
+  const crowd_cert *set_cert; /* the client certificate the handle has (apply_cert) */
   uint64_t t0;         /* monotonic us when the transfer was added */
   long timeout_ms;
   char errbuf[CURL_ERROR_SIZE];
@@ -544,6 +546,20 @@ static void apply_flags(curl_conn *c, unsigned flags)
   c->set_flags = flags;
 }
 
+/* The user's client certificate and key (client_cert.h), from the bytes
+ * read at start: curl reads no file. */
+static void apply_cert(curl_conn *c, const crowd_cert *cert)
+{
+  struct curl_blob cb = { 0 }, kb = { 0 };
+  if (cert) {
+    cb = (struct curl_blob){ .data = cert->cert_pem, .len = cert->cert_len, .flags = CURL_BLOB_NOCOPY };
+    kb = (struct curl_blob){ .data = cert->key_pem, .len = cert->key_len, .flags = CURL_BLOB_NOCOPY };
+  }
+  curl_easy_setopt(c->easy, CURLOPT_SSLCERT_BLOB, cert ? &cb : NULL);
+  curl_easy_setopt(c->easy, CURLOPT_SSLKEY_BLOB, cert ? &kb : NULL);
+  c->set_cert = cert;
+}
+
 static int conn_start(void *conn, crowd_request *req)
 {
   curl_conn *c = conn;
@@ -570,6 +586,8 @@ static int conn_start(void *conn, crowd_request *req)
   }
   set_url(c, req->url.p ? req->url.p : "");
   apply_flags(c, req->flags);
+  if (req->cert != c->set_cert)
+    apply_cert(c, req->cert);
   if (c->set_decoding != (req->keep_response != 0)) {
     c->set_decoding = req->keep_response ? 1 : 0;
     curl_easy_setopt(h, CURLOPT_HTTP_CONTENT_DECODING, (long)c->set_decoding);

@@ -46,6 +46,7 @@
 #include <openssl/x509v3.h>
 
 #include "client.h"
+#include "client_cert.h"
 #include "clock.h"
 #include "fast_cookie.h"
 #include "fast_parse.h"
@@ -443,6 +444,11 @@ static void conn_start_tls(fast_conn *c)
   }
   if (c->req && (c->req->flags & CROWD_REQ_NO_VERIFY)) /* :verify false */
     SSL_set_verify(c->ssl, SSL_VERIFY_NONE, NULL);
+  if (c->req && c->req->cert && crowd_cert_use(c->req->cert, c->ssl) != 0) { /* :client-cert */
+    ERR_clear_error();
+    conn_fail(c, "TLS error: cannot use the client certificate");
+    return;
+  }
   c->state = FC_HANDSHAKE;
   conn_handshake(c);
 }
@@ -748,7 +754,7 @@ static int hop_cookies(fast_conn *c, const char *path, size_t plen)
 }
 
 /* The hop's bytes into c->out (its capacity stays from request to
- * request).  0, or -1 when out of memory. */
+ * request, but for a big upload's).  0, or -1 when out of memory. */
 static int build_request(fast_conn *c, const crowd_request *req)
 {
   crowd_buf *b = &c->out;
@@ -759,6 +765,8 @@ static int build_request(fast_conn *c, const crowd_request *req)
   if (hash)
     plen = (size_t)(hash - path);
   int rc = 0;
+  if (b->cap > CROWD_BODY_KEEP && req->body.len < CROWD_BODY_KEEP / 2)
+    crowd_buf_free(b);
   crowd_buf_reset(b);
   c->out_off = 0;
   rc |= crowd_buf_add(b, method, strlen(method));

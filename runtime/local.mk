@@ -4,6 +4,7 @@ libcrowd_a_SOURCES = \
 	runtime/client.h \
 	runtime/client_curl.c \
 	runtime/client_fast.c \
+	runtime/client_cert.c runtime/client_cert.h \
 	runtime/dispatch.c runtime/dispatch.h \
 	runtime/events.c runtime/events.h \
 	runtime/fast_parse.c runtime/fast_parse.h \
@@ -37,6 +38,7 @@ libcrowd_a_SOURCES = \
 	runtime/stats_wire.c runtime/stats_wire.h \
 	runtime/procs.c runtime/procs.h \
 	runtime/thresholds.c runtime/thresholds.h \
+	runtime/upload.c runtime/upload.h \
 	runtime/user.c runtime/user.h \
 	runtime/value.c \
 	runtime/webui.c runtime/webui.h runtime/webui_api.c runtime/webui_int.h \

@@ -8,6 +8,7 @@
 
 #include <crowd/crowd.h>
 
+#include "client_cert.h"
 #include "feeder.h"
 #include "inspect.h"
 #include "junit.h"
@@ -18,6 +19,7 @@
 #include "reports.h"
 #include "rlimits.h"
 #include "runner.h"
+#include "upload.h"
 #include "webui.h"
 
 static int host_ok(const char *h)
@@ -170,6 +172,10 @@ static int main_run(const crowd_scenario_desc *sc, const crowd_options *all, int
   /* Feeders' files: read and checked (columns) before any load. */
   if (crowd_feeders_load(sc, opt.feeders, opt.nfeeders, stderr) != 0)
     return CROWD_EXIT_NO_START;
+  /* (file ...) bodies and client certificates: read once, before any load. */
+  if (crowd_uploads_load(sc, stderr) != 0 ||
+      crowd_certs_load(sc, opt.client_cert, opt.client_key, stderr) != 0)
+    return CROWD_EXIT_NO_START;
   /* Report files that cannot be written: said now, before any load. */
   char jerr[512];
   if (opt.junit && crowd_junit_check(opt.junit, jerr, sizeof jerr) != 0) {
@@ -183,5 +189,7 @@ static int main_run(const crowd_scenario_desc *sc, const crowd_options *all, int
     return CROWD_OPT_USAGE;
   rc = nprocs > 1 ? crowd_procs_run(sc, &opt, host, nprocs) : crowd_runner_run(sc, &opt, host);
   crowd_feeders_free();
+  crowd_uploads_free();
+  crowd_certs_free();
   return rc;
 }

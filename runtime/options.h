@@ -59,6 +59,8 @@ typedef struct crowd_options {
   const char *web_base_path; /* --web-base-path, "" or "/prefix" */
   const char *tls_cert;    /* --tls-cert FILE, or NULL */
   const char *tls_key;     /* --tls-key FILE, or NULL */
+  const char *client_cert; /* --client-cert FILE: every user's TLS client certificate, or NULL */
+  const char *client_key;  /* --client-key FILE: its private key, or NULL */
   bool class_picker;       /* --class-picker */
   /* measurement (doc/running.md) */
   const char *junit;       /* --junit FILE, or NULL */

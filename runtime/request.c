@@ -11,11 +11,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "client_cert.h"
 #include "clock.h"
 #include "log.h"
 #include "events.h"
 #include "runner.h"
 #include "stats.h"
+#include "upload.h"
 #include "user.h"
 
 /* ---- buffers ------------------------------------------------------------ */
@@ -196,6 +198,8 @@ void crowd_req_begin(crowd_user *u, const crowd_req_site *site)
   crowd_buf_reset(&r->url);
   crowd_buf_reset(&r->name);
   crowd_buf_reset(&r->headers);
+  if (r->body.cap > CROWD_BODY_KEEP) /* an upload: built again for each request */
+    crowd_buf_free(&r->body);
   crowd_buf_reset(&r->body);
   crowd_buf_reset(&u->query);
   crowd_buf_reset(&u->json_stack);
@@ -203,6 +207,8 @@ void crowd_req_begin(crowd_user *u, const crowd_req_site *site)
   r->has_query = 0;
   r->nheaders = 0;
   r->content_type = NULL;
+  r->multipart = 0;
+  r->cert = crowd_cert_for(u->desc);
   r->timeout = 0;
   r->flags = 0;
   r->status = 0;
@@ -436,6 +442,8 @@ void crowd_req_send(crowd_user *u)
     r->has_query = 1;
     crowd_buf_reset(&u->query);
   }
+  if (r->multipart)
+    rc |= crowd_upload_multipart_end(r);
   /* NUL-terminate even empty buffers; the client reads them as C strings */
   rc |= crowd_buf_add(&r->url, "", 0);
   rc |= crowd_buf_add(&r->name, "", 0);

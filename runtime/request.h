@@ -29,6 +29,12 @@ int crowd_buf_add_urlenc(crowd_buf *b, const char *p, size_t len);
 int crowd_buf_add_json_val(crowd_buf *b, const crowd_val *v);   /* as JSON: "text", 1, 2.5, null */
 void crowd_buf_free(crowd_buf *b);
 
+/* A request body buffer that grew beyond this is released before the next
+ * request (a big upload is built per request, not kept by every user). */
+#define CROWD_BODY_KEEP (1u << 20)
+
+struct crowd_cert;
+
 /* The most of a response body kept for checks and saves. */
 #define CROWD_BODY_CAP (16u * 1024u * 1024u)
 
@@ -45,6 +51,8 @@ typedef struct crowd_request {
   const char *content_type;  /* static, or NULL */
   double timeout;            /* seconds; 0 = the default */
   unsigned flags;            /* CROWD_REQ_NO_REDIRECTS, ... (crowd.h) */
+  int multipart;             /* body holds multipart parts: crowd_req_send closes it */
+  const struct crowd_cert *cert; /* the user's client certificate (client_cert.h), or NULL */
 
   /* result, filled by the client */
   long status;               /* HTTP status, 0 when none arrived */

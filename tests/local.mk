@@ -228,3 +228,7 @@ EXTRA_DIST += tests/e2e/docs_options.sh
 # Event hooks: (on EVENT ...), write-file, C extensions (call NAME).
 TESTS += tests/e2e/events.sh
 EXTRA_DIST += tests/e2e/events.sh
+
+# Bodies from files and multipart bodies, both clients (issue 5, part 7).
+TESTS += tests/e2e/uploads.sh
+EXTRA_DIST += tests/e2e/uploads.sh

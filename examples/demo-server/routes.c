@@ -14,6 +14,7 @@
  *   GET  /cookies/set?k=v[&...]   200, Set-Cookie k=v (Path=/); "k" alone expires k
  *   GET  /cookies                200 {"cookies":{k:v}} as the request sent them
  *   GET  /echoes                 the last 16 /echo requests, byte-exact (base64)
+ *   POST /upload                 a multipart/form-data body's parts, described
  *   GET  /stats, POST /stats/reset   request counters (see stats.c)
  *   anything else                404 (405 for a known path, wrong method)
  *
@@ -282,6 +283,7 @@ static enum demo_route demo_match(struct demo_req *req, const char *url)
     {"/stats", DEMO_R_STATS},
     {"/stats/reset", DEMO_R_STATS_RESET},
     {"/cookies", DEMO_R_COOKIES}, {"/cookies/set", DEMO_R_COOKIES_SET},
+    {"/upload", DEMO_R_UPLOAD},
   };
   for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
     if (strcmp(url, exact[i].path) == 0)
@@ -842,6 +844,148 @@ static enum MHD_Result demo_echoes(struct MHD_Connection *conn)
   return demo_send_buf(conn, MHD_HTTP_OK, &b);
 }
 
+/* ---- /upload ---- */
+
+/* The first occurrence of needle in hay[0..n), or NULL. */
+static const char *demo_find(const char *hay, size_t n, const char *needle, size_t nlen)
+{
+  return nlen <= n ? memmem(hay, n, needle, nlen) : NULL;
+}
+
+/* The boundary of a multipart/form-data Content-Type, into out. */
+static int demo_boundary(const char *ctype, char *out, size_t size)
+{
+  if (!ctype || strncasecmp(ctype, "multipart/form-data", 19) != 0)
+    return 0;
+  const char *p = strcasestr(ctype, "boundary=");
+  if (!p)
+    return 0;
+  p += 9;
+  int quoted = *p == '"';
+  p += quoted;
+  size_t n = 0;
+  while (p[n] && (quoted ? p[n] != '"' : p[n] != ';' && p[n] != ' '))
+    n++;
+  if (n == 0 || n > 70 || n + 1 > size)
+    return 0;
+  memcpy(out, p, n);
+  out[n] = '\0';
+  return 1;
+}
+
+/* The value of param (name=, filename=) in a Content-Disposition line
+ * h[0..n): a quoted string, taken as it is (browsers write '"' as %22). */
+static int demo_disp_param(const char *h, size_t n, const char *param, const char **v, size_t *vlen)
+{
+  size_t plen = strlen(param);
+  for (size_t i = 0; i + plen + 1 < n; i++) {
+    if ((i > 0 && h[i - 1] != ' ' && h[i - 1] != ';') || strncasecmp(h + i, param, plen) != 0 ||
+        h[i + plen] != '=' || h[i + plen + 1] != '"')
+      continue;
+    const char *s = h + i + plen + 2;
+    const char *e = memchr(s, '"', n - (size_t)(s - h));
+    if (!e)
+      return 0;
+    *v = s;
+    *vlen = (size_t)(e - s);
+    return 1;
+  }
+  return 0;
+}
+
+/* One part's JSON: its headers h[0..hn) and content c[0..cn). */
+static int demo_upload_part(struct demo_buf *b, const char *h, size_t hn, const char *c, size_t cn)
+{
+  const char *name = NULL, *fname = NULL, *ctype = NULL;
+  size_t namelen = 0, fnamelen = 0, ctypelen = 0;
+  for (size_t i = 0; i < hn;) {
+    const char *eol = demo_find(h + i, hn - i, "\r\n", 2);
+    size_t len = eol ? (size_t)(eol - (h + i)) : hn - i;
+    const char *line = h + i;
+    if (len > 20 && strncasecmp(line, "Content-Disposition:", 20) == 0) {
+      if (!demo_disp_param(line, len, "name", &name, &namelen))
+        return 0;
+      demo_disp_param(line, len, "filename", &fname, &fnamelen);
+    } else if (len > 13 && strncasecmp(line, "Content-Type:", 13) == 0) {
+      ctype = line + 13;
+      ctypelen = len - 13;
+      while (ctypelen && *ctype == ' ') {
+        ctype++;
+        ctypelen--;
+      }
+    }
+    i += len + 2;
+  }
+  if (!name)
+    return 0;
+  demo_buf_puts(b, "{\"name\":");
+  demo_buf_json_str(b, name, namelen);
+  demo_buf_puts(b, ",\"filename\":");
+  if (fname)
+    demo_buf_json_str(b, fname, fnamelen);
+  else
+    demo_buf_puts(b, "null");
+  demo_buf_puts(b, ",\"content_type\":");
+  if (ctype)
+    demo_buf_json_str(b, ctype, ctypelen);
+  else
+    demo_buf_puts(b, "null");
+  demo_buf_printf(b, ",\"length\":%zu,\"base64\":\"", cn);
+  demo_base64(b, (const unsigned char *)c, cn);
+  demo_buf_puts(b, "\"}");
+  return 1;
+}
+
+/* POST /upload: a multipart/form-data body, parsed strictly (CRLF line
+ * ends, a closing delimiter) -> {"parts":[{"name","filename","content_type",
+ * "length","base64"}...],"count":N}; anything else 400. */
+static enum MHD_Result demo_upload(struct MHD_Connection *conn, struct demo_req *req)
+{
+  char bound[80], delim[84];
+  const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+  if (!demo_boundary(ct, bound, sizeof bound))
+    return demo_send_error(conn, MHD_HTTP_BAD_REQUEST, "expected multipart/form-data with a boundary");
+  size_t dlen = (size_t)snprintf(delim, sizeof delim, "\r\n--%s", bound);
+  const char *body = req->body.data ? req->body.data : "";
+  size_t n = req->body.len;
+  struct demo_buf b;
+  demo_buf_init(&b);
+  demo_buf_puts(&b, "{\"parts\":[");
+  /* the first delimiter has no CRLF before it */
+  const char *p = n >= dlen - 2 && memcmp(body, delim + 2, dlen - 2) == 0 ? body + dlen - 2 : NULL;
+  const char *end = body + n;
+  size_t count = 0;
+  const char *err = p ? NULL : "the body does not start with the boundary";
+  while (!err) {
+    if (end - p >= 2 && p[0] == '-' && p[1] == '-')
+      break; /* the closing delimiter */
+    if (end - p < 2 || p[0] != '\r' || p[1] != '\n') {
+      err = "a delimiter without CRLF after it";
+      break;
+    }
+    p += 2;
+    const char *hend = demo_find(p, (size_t)(end - p), "\r\n\r\n", 4);
+    const char *next = hend ? demo_find(hend + 4, (size_t)(end - hend - 4), delim, dlen) : NULL;
+    if (!next) {
+      err = hend ? "a part without a delimiter after it" : "a part without the blank line after its headers";
+      break;
+    }
+    if (count++)
+      demo_buf_add(&b, ",", 1);
+    if (!demo_upload_part(&b, p, (size_t)(hend - p) + 2, hend + 4, (size_t)(next - hend - 4))) {
+      err = "a part without Content-Disposition: form-data; name=\"...\"";
+      break;
+    }
+    p = next + dlen;
+  }
+  if (err) {
+    demo_buf_free(&b);
+    return demo_send_error(conn, MHD_HTTP_BAD_REQUEST, err);
+  }
+  demo_buf_printf(&b, "],\"count\":%zu}", count);
+  return demo_send_buf(conn, MHD_HTTP_OK, &b);
+}
+
 /* ,"client":"ADDR:PORT": the client's end of the connection, so tests can
  * tell which connection carried a request. */
 static void demo_echo_client(struct demo_buf *b, struct MHD_Connection *conn)
@@ -1022,6 +1166,7 @@ static int demo_allowed(enum demo_route r, enum demo_method m,
   case DEMO_R_ORDERS:
   case DEMO_R_ORDER_PAY:
   case DEMO_R_STATS_RESET:
+  case DEMO_R_UPLOAD:
     *allow = "POST";
     return m == DEMO_M_POST;
   default:
@@ -1077,6 +1222,8 @@ static enum MHD_Result demo_dispatch(struct MHD_Connection *conn,
     return demo_cookies(conn);
   case DEMO_R_COOKIES_SET:
     return demo_cookies_set(conn);
+  case DEMO_R_UPLOAD:
+    return demo_upload(conn, req);
   case DEMO_R_OTHER:
   case DEMO_R_COUNT:
     break;

@@ -28,6 +28,7 @@ static const char *const demo_stats_routes[DEMO_R_COUNT] = {
   [DEMO_R_REDIRECT] = "/redirect/{n}",
   [DEMO_R_COOKIES] = "/cookies",
   [DEMO_R_COOKIES_SET] = "/cookies/set",
+  [DEMO_R_UPLOAD] = "/upload",
   [DEMO_R_OTHER] = "(other)",
 };
 

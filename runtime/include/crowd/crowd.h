@@ -302,6 +302,37 @@ void crowd_req_flags(crowd_user *u, unsigned flags);
 void crowd_req_basic_auth(crowd_user *u, const crowd_val *user, const crowd_val *password);
 void crowd_req_bearer_auth(crowd_user *u, const crowd_val *token);
 
+/* ---- bodies from files, multipart, client certificates ------------------ */
+
+/* A (file "PATH") of the scenario: read once, when the executable starts
+ * (before any load), shared by every user; at most CROWD_UPLOAD_MAX bytes. */
+typedef struct crowd_upload_desc {
+  const char *path;              /* as written in (file "...") */
+  const char *dir;               /* the scenario's directory, for a relative path */
+  const char *site;              /* "file:line:col" of its first (file ...) */
+} crowd_upload_desc;
+#define CROWD_UPLOAD_MAX (16u * 1024u * 1024u)
+
+/* :client-cert and :client-key of a user (or of the scenario): PEM files,
+ * read and checked when the executable starts. */
+typedef struct crowd_tls_desc {
+  const char *cert, *key;        /* as written */
+  const char *dir;               /* the scenario's directory, for relative paths */
+  const char *site;              /* "file:line:col" of :client-cert */
+} crowd_tls_desc;
+
+/* Between crowd_req_begin and crowd_req_send, instead of :json or :form.
+ * :body STR: the bytes as they are (no Content-Type of its own);
+ * :body (file ...): file `file` (an index into crowd_scenario_desc.uploads)
+ * with Content-Type `type` (static). */
+void crowd_req_body(crowd_user *u, const crowd_val *body);
+void crowd_req_body_file(crowd_user *u, int file, const char *type);
+/* :multipart: a text part, and a file part (filename and type static;
+ * filename NULL: the file's base name). */
+void crowd_req_part(crowd_user *u, const crowd_val *name, const crowd_val *value);
+void crowd_req_part_file(crowd_user *u, const crowd_val *name, int file, const char *filename,
+                         const char *type);
+
 /* ---- events (doc/language.md, "Events"; doc/extensions.md) ------------- */
 
 /* Scenario-level hooks: (on EVENT ...) forms.  crowd.h's order is the
@@ -464,6 +495,7 @@ typedef struct crowd_user_desc {
   int fixed_count;               /* > 0: exactly this many users, spawned first;
                                     weight ignored (Locust's fixed_count) */
   const crowd_arrival_desc *arrival; /* :arrival; NULL: users loop (Locust's model) */
+  const crowd_tls_desc *tls;     /* :client-cert/:client-key (its own or the scenario's); or NULL */
 } crowd_user_desc;
 
 /* (threshold METRIC OP VALUE :abort-on-fail B :grace D): a pass/fail
@@ -514,6 +546,8 @@ typedef struct crowd_scenario_desc {
   int nfiles;
   const crowd_check_desc *checks;   /* every check of every (expect ...); NULL if none */
   int nchecks;
+  const crowd_upload_desc *uploads; /* (file ...) bodies and parts, one per path; NULL if none */
+  int nuploads;
 } crowd_scenario_desc;
 
 /* The executable's main: options, run, report.  Returns the exit code. */
