@@ -400,6 +400,9 @@ static void *conn_new(void *engine)
   /* Locust's HttpUser (python-requests) follows redirects, up to 30 */
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
   curl_easy_setopt(h, CURLOPT_MAXREDIRS, 30L);
+  /* HTTP/1.1 unless :http2 (apply_flags): libcurl would otherwise take
+   * HTTP/2 by ALPN on https, which python-requests never does */
+  curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
   /* Every encoding curl knows (gzip, deflate, br, zstd) is decoded when the
    * body is kept (conn_start); build_headers removes the Accept-Encoding
    * this would send, so nothing is advertised unless the scenario says so. */
@@ -542,7 +545,7 @@ static void apply_flags(curl_conn *c, unsigned flags)
   }
   if (changed & CROWD_REQ_HTTP2)
     curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
-                     (flags & CROWD_REQ_HTTP2) ? (long)CURL_HTTP_VERSION_2_0 : (long)CURL_HTTP_VERSION_NONE);
+                     (flags & CROWD_REQ_HTTP2) ? (long)CURL_HTTP_VERSION_2_0 : (long)CURL_HTTP_VERSION_1_1);
   c->set_flags = flags;
 }
 

@@ -11,7 +11,7 @@ CROWD_DEBS=(
   libhttp-parser-dev libssl-dev zlib1g-dev libbrotli-dev
 )
 # What the test suite needs besides (crowd_install_deps --tests).
-CROWD_TEST_DEBS=(curl python3 python3-brotli clang libclang-rt-dev valgrind openssl)
+CROWD_TEST_DEBS=(curl python3 python3-brotli clang libclang-rt-dev valgrind openssl nginx-light)
 # Only for the browser tests, which skip without them: installed when their
 # command is missing (a machine may have Node.js from elsewhere, whose
 # nodejs package conflicts with Debian's npm), and a failure is not fatal.

@@ -232,3 +232,7 @@ EXTRA_DIST += tests/e2e/events.sh
 # Bodies from files and multipart bodies, both clients (issue 5, part 7).
 TESTS += tests/e2e/uploads.sh
 EXTRA_DIST += tests/e2e/uploads.sh
+
+# HTTP/2 and TLS client certificates against nginx, both clients (issue 5, part 7).
+TESTS += tests/e2e/tls_http2.sh
+EXTRA_DIST += tests/e2e/tls_http2.sh
