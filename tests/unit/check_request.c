@@ -1,4 +1,4 @@
-/* check_request.c — building requests (URL joining, query and form
+/* check_request.c — building requests (URL joining, query, form and multipart
  * encoding, headers, the default stats name), the JSON body writer, values
  * and string interpolation, and the built-ins.  Users here have no runner:
  * crowd_req_send only finishes the URL and sends nothing. */
@@ -9,11 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <crowd/crowd.h>
 
 #include "runtime/request.h"
 #include "runtime/rng.h"
+#include "runtime/upload.h"
 #include "runtime/user.h"
 
 static int task_nop(crowd_user *u, int *step, crowd_val *vars)
@@ -173,6 +175,71 @@ START_TEST(form_body)
   ck_assert(u->req.timeout == 0);
   crowd_req_timeout(u, -1);
   ck_assert(u->req.timeout == 0);
+}
+END_TEST
+
+/* :multipart and :body: exact bytes, one boundary, names quoted as browsers do */
+START_TEST(multipart_body)
+{
+  char path[] = "/tmp/check_request_XXXXXX";
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  static const char data[] = "a\0b\r\n--c";
+  ck_assert_int_eq(write(fd, data, sizeof data - 1), (ssize_t)(sizeof data - 1));
+  ck_assert_int_eq(close(fd), 0);
+  const crowd_upload_desc up = { .path = path, .dir = "/nonexistent", .site = "t.crowd:3:1" };
+  const crowd_scenario_desc sc = { .abi = CROWD_ABI_VERSION, .uploads = &up, .nuploads = 1 };
+  ck_assert_int_eq(crowd_uploads_load(&sc, stderr), 0);
+  unlink(path);
+
+  const char *bd = crowd_upload_boundary();
+  ck_assert_uint_eq(strlen(bd), 38);
+  ck_assert(strncmp(bd, "crowd-", 6) == 0);
+  crowd_val n1 = S("title"), v1 = S("x y"), n2 = S("f"), n3 = CROWD_VAL_NIL;
+  crowd_val_int(&n3, 7);
+  crowd_req_begin(u, &site_post);
+  crowd_val p = S("/up");
+  crowd_req_path(u, &p);
+  crowd_req_part(u, &n1, &v1);
+  crowd_req_part_file(u, &n2, 0, "q\"\r\n.bin", "image/png");
+  crowd_req_part_file(u, &n3, 0, NULL, NULL);
+  crowd_req_send(u);
+  char want[1024];
+  const char *base = strrchr(path, '/') + 1;
+  int n = snprintf(want, sizeof want,
+                   "--%s\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nx y\r\n"
+                   "--%s\r\nContent-Disposition: form-data; name=\"f\"; filename=\"q%%22%%0D%%0A.bin\"\r\n"
+                   "Content-Type: image/png\r\n\r\na%cb\r\n--c\r\n"
+                   "--%s\r\nContent-Disposition: form-data; name=\"7\"; filename=\"%s\"\r\n"
+                   "Content-Type: application/octet-stream\r\n\r\na%cb\r\n--c\r\n--%s--\r\n",
+                   bd, bd, 0, bd, base, 0, bd);
+  ck_assert_uint_eq(u->req.body.len, (size_t)n);
+  ck_assert(memcmp(u->req.body.p, want, (size_t)n) == 0);
+  ck_assert(strncmp(u->req.content_type, "multipart/form-data; boundary=", 30) == 0);
+  ck_assert_str_eq(u->req.content_type + 30, bd);
+
+  crowd_req_begin(u, &site_post); /* a file body, then a string body */
+  crowd_req_body_file(u, 0, NULL);
+  crowd_req_send(u);
+  ck_assert_uint_eq(u->req.body.len, sizeof data - 1);
+  ck_assert(memcmp(u->req.body.p, data, sizeof data - 1) == 0);
+  ck_assert_str_eq(u->req.content_type, "application/octet-stream");
+  crowd_val t = S("raw {x}");
+  crowd_req_begin(u, &site_post);
+  crowd_req_body(u, &t);
+  crowd_req_send(u);
+  ck_assert_str_eq(u->req.body.p, "raw {x}");
+  ck_assert_ptr_null(u->req.content_type);
+  ck_assert_int_eq(u->req.multipart, 0);
+
+  /* a big body is not kept by the user after its request */
+  char *big = calloc(1, CROWD_BODY_KEEP + 1);
+  ck_assert_ptr_nonnull(big);
+  ck_assert_int_eq(crowd_buf_add(&u->req.body, big, CROWD_BODY_KEEP + 1), 0);
+  free(big);
+  crowd_req_begin(u, &site_post);
+  ck_assert_uint_le(u->req.body.cap, CROWD_BODY_KEEP);
+  crowd_uploads_free();
 }
 END_TEST
 
@@ -418,6 +485,7 @@ int main(void)
   tcase_add_test(tc, query_encoding);
   tcase_add_test(tc, form_body);
   tcase_add_test(tc, headers);
+  tcase_add_test(tc, multipart_body);
   tcase_add_test(tc, json_nesting);
   tcase_add_test(tc, json_escaping);
   tcase_add_test(tc, interpolation);
