@@ -784,6 +784,32 @@ static void crowdc_cg_event_stmt(crowdc_cg *g, const crowdc_stmt *st)
   fputs("    }\n", g->code);
 }
 
+/* A shape's tick gives its result (crowd_shape_result) and ends: nil
+ * ends it without one. */
+static void crowdc_cg_result(crowdc_cg *g, const crowdc_stmt *st)
+{
+  char users[CROWDC_CG_OP], rate[CROWDC_CG_OP], classes[CROWDC_CG_OP] = "NULL";
+  if (st->expr == NULL) {
+    fputs("    return CROWD_TASK_DONE; /* nil */\n", g->code);
+    return;
+  }
+  fputs("    {\n", g->code);
+  crowdc_cg_operand(g, st->expr, users);
+  crowdc_cg_operand(g, st->rate, rate);
+  if (st->nclasses) {
+    snprintf(classes, sizeof classes, "crowd_k%d", g->nconst++);
+    fprintf(g->consts, "static const int %s[] = {", classes);
+    for (size_t i = 0; i < st->nclasses; i++)
+      fprintf(g->consts, "%s%d", i ? ", " : " ", st->classes[i]);
+    fputs(" };\n", g->consts);
+  }
+  fputs("      crowd_shape_result(u, ", g->code);
+  crowdc_cg_site(g->code, &st->form->loc);
+  fprintf(g->code, ", &%s, &%s, %s, %zu);\n", users, rate, classes, st->nclasses);
+  crowdc_cg_clear_temps(g, "      ");
+  fputs("      return CROWD_TASK_DONE;\n    }\n", g->code);
+}
+
 static void crowdc_cg_stmts(crowdc_cg *g, const crowdc_stmt *stmts, size_t n)
 {
   for (size_t i = 0; i < n; i++) {
@@ -801,6 +827,10 @@ static void crowdc_cg_stmts(crowdc_cg *g, const crowdc_stmt *stmts, size_t n)
     }
     if (st->kind == CROWDC_S_WRITE || st->kind == CROWDC_S_CALL) {
       crowdc_cg_event_stmt(g, st);
+      continue;
+    }
+    if (st->kind == CROWDC_S_RESULT) {
+      crowdc_cg_result(g, st);
       continue;
     }
     fputs("    {\n", g->code);
@@ -1069,6 +1099,23 @@ static void crowdc_cg_feeders(crowdc_cg *g)
   free(dir);
 }
 
+/* A shape's (tick ...): its function and its variables' names (the shape's
+ * table is load.c's). */
+static void crowdc_cg_tick(crowdc_cg *g)
+{
+  const crowdc_tick *t = g->m->tick;
+  if (t == NULL)
+    return;
+  crowdc_cg_function(g, "crowd_shape_tick", "shape tick", t->u.init, t->u.ninit);
+  fputs("\nstatic const char *const crowd_shape_tick_vars[] = {\n", g->code);
+  for (size_t k = 0; k < t->u.nvars; k++) {
+    fputs("  ", g->code);
+    crowdc_cg_name(g->code, t->u.vars[k]);
+    fputs(",\n", g->code);
+  }
+  fputs("};\n", g->code);
+}
+
 /* The (on ...) handlers' functions and tables, and the write-file targets. */
 static void crowdc_cg_events(crowdc_cg *g)
 {
@@ -1145,6 +1192,7 @@ int crowdc_codegen(FILE *out, const crowdc_model *m)
       crowdc_cg_user(&g, ui, &m->users[ui]);
       nconcrete++;
     }
+  crowdc_cg_tick(&g);
   crowdc_load_emit(g.code, m); /* options, shape, arrival tables (load.h) */
   crowdc_upload_emit(g.code, m); /* (file ...) and client certificates (upload.h) */
   fputs("\nstatic const crowd_user_desc crowd_users[] = {\n", g.code);

@@ -369,6 +369,71 @@ static void load_options_form(crowdc_load_ctx *C, const crowdc_node *form)
   }
 }
 
+/* ---- user classes of a stage or a tick ------------------------------- */
+
+int crowdc_load_classes(crowdc_arena *a, crowdc_diag *d, const crowdc_model *m, const crowdc_node *v,
+                        int **out, size_t *nout)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE], hint[160];
+  *out = NULL;
+  *nout = 0;
+  if (v->kind != CROWDC_N_VECTOR) {
+    crowdc_diag_error(d, &v->loc, "user classes are a vector of user names, e.g. [Browser Buyer], got %s",
+                      crowdc_ast_kind_name(v->kind));
+    return -1;
+  }
+  if (v->u.seq.n == 0) {
+    crowdc_diag_error(d, &v->loc, "the vector of user classes is empty: name one or more, e.g. [Browser]");
+    return -1;
+  }
+  const char **names = crowdc_arena_alloc(a, (m->nusers + 1) * sizeof *names);
+  size_t nnames = 0;
+  for (size_t u = 0; u < m->nusers; u++)
+    if (!m->users[u].abstract && !m->users[u].arrival)
+      names[nnames++] = m->users[u].name->u.name.p;
+  int *classes = crowdc_arena_alloc(a, (v->u.seq.n + 1) * sizeof *classes);
+  int ok = 1;
+  for (size_t i = 0; i < v->u.seq.n; i++) {
+    const crowdc_node *c = v->u.seq.items[i];
+    if (c->kind != CROWDC_N_SYMBOL) {
+      crowdc_diag_error(d, &c->loc, "expected a user class name, got %s", crowdc_ast_kind_name(c->kind));
+      ok = 0;
+      continue;
+    }
+    int concrete = 0, found = -1;
+    size_t u = 0;
+    for (; u < m->nusers; u++) {
+      if (m->users[u].name->u.name.len == c->u.name.len &&
+          memcmp(m->users[u].name->u.name.p, c->u.name.p, c->u.name.len) == 0) {
+        found = concrete;
+        break;
+      }
+      concrete += !m->users[u].abstract;
+    }
+    const char *what = crowdc_diag_quote(q, sizeof q, c->u.name.p, c->u.name.len);
+    if (found < 0) {
+      crowdc_diag_error(d, &c->loc, "unknown user class '%s'%s", what,
+                        crowdc_diag_hint(hint, sizeof hint, c->u.name.p, c->u.name.len, names, nnames));
+      ok = 0;
+    } else if (m->users[u].abstract) {
+      crowdc_diag_error(d, &c->loc, "user class '%s' is abstract: it is never spawned", what);
+      ok = 0;
+    } else if (m->users[u].arrival) {
+      crowdc_diag_error(d, &c->loc, "user class '%s' has :arrival: its users arrive at a rate, a shape does "
+                        "not spawn them", what);
+      ok = 0;
+    } else {
+      classes[(*nout)++] = found;
+    }
+  }
+  if (!ok) {
+    *nout = 0;
+    return -1;
+  }
+  *out = classes;
+  return 0;
+}
+
 /* ---- stages, step and spike ----------------------------------------- */
 
 static crowdc_stage *load_stage_add(crowdc_load_ctx *C, crowdc_stages *s)
@@ -421,9 +486,8 @@ static void load_stage(crowdc_load_ctx *C, const crowdc_node *form, crowdc_stage
     }
     if (o.val[1])
       ok &= load_number(C, o.val[1], "rate", 0, 1, &st.rate) == 0;
-    if (o.val[2]) /* Locust's per-stage user_classes: needs a rebalancing dispatcher */
-      crowdc_diag_error(C->diag, &o.val[2]->loc, "':user-classes' in a stage is not supported yet: every "
-                        "stage spawns from all user classes");
+    if (o.val[2])
+      ok &= crowdc_load_classes(C->arena, C->diag, C->model, o.val[2], &st.classes, &st.nclasses) == 0;
   }
   if (ok)
     *load_stage_add(C, s) = st;
@@ -521,8 +585,9 @@ static void load_spike(crowdc_load_ctx *C, const crowdc_node *form, crowdc_stage
 static void load_shape(crowdc_load_ctx *C, const crowdc_node *form)
 {
   char hint[128];
-  static const char *const parts[] = { "stage", "step", "spike" };
+  static const char *const parts[] = { "stage", "step", "spike", "tick" };
   struct crowdc_load *L = C->L;
+  const crowdc_node *tick = NULL;
   if (L->shape) {
     crowdc_diag_error(C->diag, &form->loc, "only one 'shape' form is allowed");
     crowdc_diag_note(C->diag, &L->shape->loc, "the first one is here");
@@ -542,17 +607,28 @@ static void load_shape(crowdc_load_ctx *C, const crowdc_node *form)
       load_step(C, f, &L->stages);
     else if (h && load_streq(h, "spike"))
       load_spike(C, f, &L->stages);
+    else if (h && load_streq(h, "tick") && tick) { /* its statements: sema (crowdc_model.tick) */
+      crowdc_diag_error(C->diag, &h->loc, "only one 'tick' is allowed in a shape");
+      crowdc_diag_note(C->diag, &tick->loc, "the first one is here");
+    } else if (h && load_streq(h, "tick"))
+      tick = h;
     else if (h)
       crowdc_diag_error(C->diag, &h->loc, "unknown shape part '%.*s'%s", (int)h->u.name.len, h->u.name.p,
-                        crowdc_diag_hint(hint, sizeof hint, h->u.name.p, h->u.name.len, parts, 3));
+                        crowdc_diag_hint(hint, sizeof hint, h->u.name.p, h->u.name.len, parts, 4));
     else
-      crowdc_diag_error(C->diag, &f->loc, "expected (stage ...), (step ...) or (spike ...) in a shape, got %s",
+      crowdc_diag_error(C->diag, &f->loc,
+                        "expected (stage ...), (step ...), (spike ...) or (tick ...) in a shape, got %s",
                         crowdc_ast_kind_name(f->kind));
   }
-  if (L->stages.n == 0 && form->u.seq.n > 2 && C->diag->nerrors == 0)
+  if (tick && L->stages.n) {
+    crowdc_diag_error(C->diag, &tick->loc, "a shape has either stages or a 'tick', not both");
+    return;
+  }
+  if (L->stages.n == 0 && !tick && form->u.seq.n > 2 && C->diag->nerrors == 0)
     crowdc_diag_error(C->diag, &form->loc, "the shape has no stage");
   if (form->u.seq.n == 2)
-    crowdc_diag_error(C->diag, &form->loc, "the shape has no stage: add (stage 1m :users 10 :rate 1)");
+    crowdc_diag_error(C->diag, &form->loc,
+                      "the shape has no stage: add (stage 1m :users 10 :rate 1), or a (tick ...)");
 }
 
 /* ---- :arrival --------------------------------------------------------- */
@@ -726,14 +802,20 @@ void crowdc_load_emit(FILE *out, const crowdc_model *m)
     }
     fputs("};\n", out);
   }
-  if (L->shape && L->stages.n) {
+  if (L->shape && (L->stages.n || m->tick)) {
     fputc('\n', out);
-    load_emit_stages(out, "crowd_shape_stages", &L->stages);
+    if (L->stages.n)
+      load_emit_stages(out, "crowd_shape_stages", &L->stages);
     const crowdc_node *name = L->shape->u.seq.items[1];
     fputs("static const crowd_shape_desc crowd_shape = {\n  .name = ", out);
     crowdc_codegen_cstr(out, name->u.name.p, name->u.name.len);
-    fprintf(out, ",\n  .stages = crowd_shape_stages,\n  .nstages = %zu,\n  .site = ", L->stages.n);
-    load_site(out, &L->shape->loc);
+    if (L->stages.n)
+      fprintf(out, ",\n  .stages = crowd_shape_stages,\n  .nstages = %zu", L->stages.n);
+    fputs(",\n  .site = ", out);
+    load_site(out, m->tick ? &m->tick->form->loc : &L->shape->loc);
+    if (m->tick) /* the function and its variables' names: codegen.c */
+      fprintf(out, ",\n  .tick = crowd_shape_tick,\n  .tick_nvars = %zu,\n  .tick_var_names = crowd_shape_tick_vars",
+              m->tick->u.nvars);
     fputs(",\n};\n", out);
   }
   for (size_t u = 0; u < m->nusers; u++) {
@@ -768,6 +850,6 @@ void crowdc_load_emit_scenario(FILE *out, const crowdc_model *m)
   const struct crowdc_load *L = m->load;
   if (L && L->noptions)
     fprintf(out, "  .options = crowd_options,\n  .noptions = %zu,\n", L->noptions);
-  if (L && L->shape && L->stages.n)
+  if (L && L->shape && (L->stages.n || m->tick))
     fputs("  .shape = &crowd_shape,\n", out);
 }

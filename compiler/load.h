@@ -24,6 +24,13 @@
  * user's :arrival (crowdc_user.arrival) into m->load. */
 void crowdc_load_check(crowdc_arena *a, crowdc_diag *d, crowdc_model *m, const crowdc_node *root);
 
+/* A vector of user class names ([Browser Buyer]: a stage's :user-classes,
+ * a tick's third item) as indexes into the generated users table (abstract
+ * classes are not in it): 0, or -1 after errors (unknown names with "did
+ * you mean", abstract and :arrival classes). */
+int crowdc_load_classes(crowdc_arena *a, crowdc_diag *d, const crowdc_model *m, const crowdc_node *v,
+                        int **out, size_t *nout);
+
 /* The option, shape and arrival tables (before the users' table). */
 void crowdc_load_emit(FILE *out, const crowdc_model *m);
 /* The ".arrival = ..." line of user ui's descriptor (nothing without one). */

@@ -77,6 +77,7 @@ typedef struct crowdc_sema_ctx {
   size_t ucap;
   const crowdc_node *own_form; /* the user form as written (before inheriting) */
   const crowdc_handler *handler; /* the (on ...) form being checked, or NULL */
+  int in_tick;                /* checking a shape's (tick ...) (crowdc_sema_tick) */
 } crowdc_sema_ctx;
 
 /* What statements are checked for: interrupt and reschedule end a task. */
@@ -90,6 +91,9 @@ static int crowdc_sema_handler_refuses(crowdc_sema_ctx *S, const crowdc_node *h)
 static int crowdc_sema_event_stmt(crowdc_sema_ctx *S, crowdc_node *form, const crowdc_node *h,
                                   crowdc_stmt *st);
 static void crowdc_sema_events(crowdc_sema_ctx *S, const crowdc_node *root);
+/* a shape's tick (the section "a shape's tick" below) */
+static int crowdc_sema_tick_result(crowdc_sema_ctx *S, crowdc_node *form, crowdc_stmt *st);
+static void crowdc_sema_tick(crowdc_sema_ctx *S, const crowdc_node *root);
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -2018,7 +2022,11 @@ static int crowdc_sema_handler_refuses(crowdc_sema_ctx *S, const crowdc_node *h)
                 crowdc_ast_is(h, CROWDC_N_SYMBOL, "sleep") || crowdc_ast_is(h, CROWDC_N_SYMBOL, "interrupt") ||
                 crowdc_ast_is(h, CROWDC_N_SYMBOL, "reschedule") ||
                 crowdc_ast_is(h, CROWDC_N_SYMBOL, "reschedule-now");
-  if (refused)
+  if (refused && S->in_tick)
+    crowdc_diag_error(S->diag, &h->loc,
+                      "'%s' cannot be used in a tick: a tick computes [USERS RATE] from run-time and user-count",
+                      Q(q, h->u.name.p, h->u.name.len));
+  else if (refused)
     crowdc_diag_error(S->diag, &h->loc,
                       "'%s' cannot be used in an event handler: handlers log, set variables, "
                       "write files and call C functions",
@@ -2252,6 +2260,97 @@ static void crowdc_sema_events(crowdc_sema_ctx *S, const crowdc_node *root)
   }
 }
 
+/* ---- a shape's tick: (shape NAME (tick STMT...)) ---------------------- */
+
+/* A number in a tick's result: a literal is checked here, an expression
+ * by its type (a text is refused; the rest at run time). */
+static void crowdc_sema_tick_number(crowdc_sema_ctx *S, crowdc_node *e, const char *what, int rate)
+{
+  if (e->kind == CROWDC_N_INT || e->kind == CROWDC_N_DEC || e->kind == CROWDC_N_DURATION) {
+    double v = e->kind == CROWDC_N_INT ? (double)e->u.i : e->u.d;
+    if (rate && !(v > 0))
+      crowdc_diag_error(S->diag, &e->loc, "the tick's %s must be above 0", what);
+    else if (!rate && (v < 0 || e->kind != CROWDC_N_INT))
+      crowdc_diag_error(S->diag, &e->loc, "the tick's %s must be a whole number >= 0", what);
+    return;
+  }
+  char t = crowdc_sema_expr(S, e);
+  if (t == 's')
+    crowdc_diag_error(S->diag, &e->loc, "the tick's %s must be a number, got a string", what);
+}
+
+/* [USERS RATE] or [USERS RATE [CLASS...]]: the tick's value, which ends it;
+ * nil ends it with no value (the test stops). */
+static int crowdc_sema_tick_result(crowdc_sema_ctx *S, crowdc_node *form, crowdc_stmt *st)
+{
+  memset(st, 0, sizeof *st);
+  st->kind = CROWDC_S_RESULT;
+  st->form = form;
+  st->slot = -1;
+  st->feeder = -1;
+  if (crowdc_ast_is(form, CROWDC_N_SYMBOL, "nil"))
+    return 0;
+  if (form->kind != CROWDC_N_VECTOR) {
+    crowdc_diag_error(S->diag, &form->loc, "a tick gives [USERS RATE], [USERS RATE [CLASS ...]] or nil, got %s",
+                      crowdc_ast_kind_name(form->kind));
+    return -1;
+  }
+  size_t n = form->u.seq.n;
+  if (n < 2 || n > 3) {
+    crowdc_diag_error(S->diag, &form->loc,
+                      "a tick gives [USERS RATE] or [USERS RATE [CLASS ...]], got a vector of %zu item%s", n,
+                      n == 1 ? "" : "s");
+    return -1;
+  }
+  st->expr = form->u.seq.items[0];
+  st->rate = form->u.seq.items[1];
+  crowdc_sema_tick_number(S, form->u.seq.items[0], "user count", 0);
+  crowdc_sema_tick_number(S, form->u.seq.items[1], "spawn rate", 1);
+  if (n == 3 && crowdc_load_classes(S->arena, S->diag, S->model, form->u.seq.items[2], &st->classes,
+                                    &st->nclasses) != 0)
+    return -1;
+  return 0;
+}
+
+static const char *const crowdc_sema_tick_vars[CROWD_TICK_COUNT] = { "run-time", "user-count" };
+
+/* The first (tick ...) of the first (shape ...): its statements in a scope
+ * of their own, as a handler's, with run-time and user-count defined.
+ * load.c checks the shape's structure (one tick, no stages with it). */
+static void crowdc_sema_tick(crowdc_sema_ctx *S, const crowdc_node *root)
+{
+  const crowdc_node *shape = NULL, *tick = NULL;
+  for (size_t i = 0; i < root->u.seq.n && !shape; i++) {
+    const crowdc_node *h = crowdc_sema_head(root->u.seq.items[i]);
+    if (h && crowdc_ast_is(h, CROWDC_N_SYMBOL, "shape"))
+      shape = root->u.seq.items[i];
+  }
+  for (size_t i = 2; shape && i < shape->u.seq.n && !tick; i++) {
+    const crowdc_node *h = crowdc_sema_head(shape->u.seq.items[i]);
+    if (h && crowdc_ast_is(h, CROWDC_N_SYMBOL, "tick"))
+      tick = shape->u.seq.items[i];
+  }
+  if (!tick || S->diag->stopped)
+    return;
+  crowdc_tick *t = crowdc_arena_alloc(S->arena, sizeof *t);
+  memset(t, 0, sizeof *t);
+  t->form = tick;
+  t->u.name = tick->u.seq.items[0];
+  crowdc_sema_scope_enter(S, &t->u);
+  S->in_tick = 1;
+  for (int k = 0; k < CROWD_TICK_COUNT; k++) {
+    const char *name = crowdc_sema_tick_vars[k];
+    int slot = crowdc_sema_slot(S, crowdc_ast_name(S->arena, CROWDC_N_SYMBOL, tick->loc, name, strlen(name)));
+    crowdc_sema_define(S, slot);
+    crowdc_sema_set_rowof(S, slot, -1);
+  }
+  size_t n = tick->u.seq.n - 1;
+  t->u.init = crowdc_arena_alloc(S->arena, (n + 1) * sizeof *t->u.init);
+  crowdc_sema_stmts(S, tick->u.seq.items + 1, n, t->u.init, &t->u.ninit);
+  S->in_tick = 0;
+  S->model->tick = t;
+}
+
 /* ---- tasks and users -------------------------------------------------- */
 
 /* The statements of a task, on-start or on-stop, appended to out. */
@@ -2266,9 +2365,11 @@ static void crowdc_sema_stmts(crowdc_sema_ctx *S, crowdc_node *const *items, siz
       if (crowdc_ast_is(h, CROWDC_N_SYMBOL, crowdc_sema_methods[k]))
         m = k;
     int rc = -1;
-    if (S->handler && crowdc_sema_handler_refuses(S, h))
+    if ((S->handler || S->in_tick) && crowdc_sema_handler_refuses(S, h))
       continue;
-    if (h && (crowdc_ast_is(h, CROWDC_N_SYMBOL, "write-file") || crowdc_ast_is(h, CROWDC_N_SYMBOL, "call")))
+    if (S->in_tick && st->kind != CROWDC_N_LIST)
+      rc = crowdc_sema_tick_result(S, st, &out[*nout]); /* [USERS RATE CLASSES] or nil */
+    else if (h && (crowdc_ast_is(h, CROWDC_N_SYMBOL, "write-file") || crowdc_ast_is(h, CROWDC_N_SYMBOL, "call")))
       rc = crowdc_sema_event_stmt(S, st, h, &out[*nout]);
     else if (m >= 0)
       rc = crowdc_sema_request(S, st, m, &out[*nout]);
@@ -3138,6 +3239,7 @@ crowdc_model *crowdc_sema(crowdc_arena *a, crowdc_diag *d, const crowdc_source *
     }
   }
   crowdc_sema_events(&S, root);
+  crowdc_sema_tick(&S, root);
   crowdc_sema_check_clients(&S);
   crowdc_thr_check(a, d, src, m, root); /* names: every request is known now */
   crowdc_load_check(a, d, m, root);      /* options, shape, :arrival (load.h) */

@@ -71,7 +71,9 @@ typedef enum crowdc_stmt_kind {
   CROWDC_S_LOG,     /* (log MSG :level L) */
   CROWDC_S_CONTROL, /* (interrupt), (reschedule), (reschedule-now): return `control` */
   CROWDC_S_WRITE,   /* (write-file "path" LINE): slot is the file's index, expr the line */
-  CROWDC_S_CALL     /* (call NAME) in an event handler: expr is the symbol */
+  CROWDC_S_CALL,    /* (call NAME) in an event handler: expr is the symbol */
+  CROWDC_S_RESULT   /* a shape's tick gives [USERS RATE CLASSES] (expr, rate, classes)
+                       or nil (expr NULL) and ends */
 } crowdc_stmt_kind;
 
 typedef struct crowdc_stmt crowdc_stmt;
@@ -88,6 +90,10 @@ struct crowdc_stmt {
   crowdc_stmt *body, *alt;  /* IF: then and else; REPEAT, WHILE: the body */
   size_t nbody, nalt;
   int control;              /* CONTROL: the CROWD_TASK_* code the task returns */
+  const crowdc_node *rate;  /* RESULT: the spawn rate (expr: the user count) */
+  int *classes;             /* RESULT: user classes (indexes into the generated
+                               users table), or NULL */
+  size_t nclasses;
 };
 
 /* A (feeder NAME (csv "file") :strategy S) form, and the columns the
@@ -195,6 +201,13 @@ typedef struct crowdc_handler {
   double min_time;           /* :min-time, seconds; 0 any */
 } crowdc_handler;
 
+/* A shape's (tick STMT...) (load.h): its statements and slots are a
+ * user's; the first CROWD_TICK_COUNT slots are run-time and user-count. */
+typedef struct crowdc_tick {
+  const crowdc_node *form;
+  crowdc_user u;
+} crowdc_tick;
+
 typedef struct crowdc_model {
   const char *source;       /* the file name, as given */
   const char *name;         /* the scenario's name */
@@ -219,6 +232,7 @@ typedef struct crowdc_model {
   size_t ncalls, callcap;
   const crowdc_node **extensions; /* (extension "FILE") paths, plain strings */
   size_t nextensions;
+  crowdc_tick *tick;        /* the (shape ...)'s (tick ...), or NULL */
   const crowdc_node **uploads; /* (file ...) forms, the first one per path (upload.h);
                                   a (file ...) form's aux is its index */
   size_t nuploads, uploadcap;

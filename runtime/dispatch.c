@@ -89,6 +89,7 @@ void crowd_dispatch_free(crowd_dispatch *d)
   free(d->weighted.e);
   free(d->fixed_gen.e);
   free(d->active);
+  free(d->allowed);
   memset(d, 0, sizeof *d);
 }
 
@@ -100,7 +101,7 @@ static int start_fixed(crowd_dispatch *d)
     return -1;
   d->fixed_left = 0;
   for (int i = 0; i < d->nclasses; i++)
-    if (d->fixed[i] > d->count[i]) {
+    if (d->fixed[i] > d->count[i] && (d->allowed == NULL || d->allowed[i])) {
       miss[i] = (double)(d->fixed[i] - d->count[i]);
       d->fixed_left += d->fixed[i] - d->count[i];
     }
@@ -146,4 +147,36 @@ int crowd_dispatch_remove(crowd_dispatch *d)
   d->count[cls]--;
   d->try_fixed = true;
   return cls;
+}
+
+int crowd_dispatch_set_classes(crowd_dispatch *d, const int *classes, int n)
+{
+  size_t m = d->nclasses > 0 ? (size_t)d->nclasses : 1;
+  bool *on = n > 0 ? calloc(m, sizeof *on) : NULL;
+  if (n > 0 && on == NULL)
+    return -1;
+  for (int k = 0; k < n; k++)
+    if (classes[k] >= 0 && classes[k] < d->nclasses)
+      on[classes[k]] = true;
+  bool same = (on == NULL && d->allowed == NULL) ||
+              (on && d->allowed && memcmp(on, d->allowed, (size_t)d->nclasses * sizeof *on) == 0);
+  if (same) { /* Locust: the same list keeps the generators where they are */
+    free(on);
+    return 0;
+  }
+  /* new generators over the listed classes: the weighted one from its
+   * start, and the fixed counts' round dropped (try_fixed stays as it is) */
+  double *w = calloc(m, sizeof *w);
+  if (w == NULL) {
+    free(on);
+    return -1;
+  }
+  for (int i = 0; i < d->nclasses; i++)
+    w[i] = on == NULL || on[i] ? d->weight[i] : 0;
+  int rc = kl_init(&d->weighted, d->nclasses, w);
+  free(w);
+  free(d->allowed);
+  d->allowed = on;
+  d->fixed_left = 0;
+  return rc;
 }

@@ -10,7 +10,12 @@
  *     divergence between the spawned counts and the weights the most
  *     (weights 5:1 give AABAAAAABAAA);
  *   - ramping down stops the most recently spawned users first (LIFO), and
- *     the fixed counts are topped up again before any weighted user.
+ *     the fixed counts are topped up again before any weighted user;
+ *   - new_dispatch(..., user_classes) (a shape's stage or tick): a new list
+ *     of classes replaces the generators (only those classes spawn from
+ *     then on, fixed counts first among them); the users already spawned
+ *     stay, whatever their class, and a ramp-down still stops the most
+ *     recent ones.  The same list again changes nothing.
  *
  * Ownership: crowd_dispatch_init copies the arrays it is given; the name
  * strings must outlive it (the scenario's static tables).  Free with
@@ -47,6 +52,7 @@ typedef struct crowd_dispatch {
   bool try_fixed;      /* top up the fixed counts before the next weighted user */
   int *active;         /* the class of each user, in spawn order */
   size_t nactive, cap;
+  bool *allowed;       /* per class: in the shape's current list; NULL: every class */
 } crowd_dispatch;
 
 /* 0, or -1 when out of memory.  names, weights and fixed have n entries. */
@@ -56,6 +62,9 @@ void crowd_dispatch_free(crowd_dispatch *d);
 /* The class of the next user to spawn (counted as spawned), or -1 when no
  * class can spawn one (only fixed counts, all reached; or no class). */
 int crowd_dispatch_add(crowd_dispatch *d);
+/* Spawn from these classes only (n indexes; n == 0: every class again),
+ * as Locust's new_dispatch with user_classes.  0, or -1 when out of memory. */
+int crowd_dispatch_set_classes(crowd_dispatch *d, const int *classes, int n);
 /* The class of the next user to stop, the most recently spawned (no longer
  * counted), or -1 when none is left. */
 int crowd_dispatch_remove(crowd_dispatch *d);

@@ -43,7 +43,7 @@ libcrowd_a_SOURCES = \
 	runtime/value.c \
 	runtime/webui.c runtime/webui.h runtime/webui_api.c runtime/webui_int.h \
 	stdlib/builtins.c stdlib/bi.h \
-	stdlib/strings.c stdlib/crypto.c stdlib/logic.c \
+	stdlib/strings.c stdlib/crypto.c stdlib/logic.c stdlib/math.c \
 	stdlib/jsonpath.c stdlib/jsonpath.h
 libcrowd_a_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(OPENSSL_CFLAGS) $(ZLIB_CFLAGS) $(BROTLI_CFLAGS) \
 	$(CJSON_CFLAGS) $(MHD_CFLAGS)

@@ -388,6 +388,11 @@ static int runner_classes(crowd_runner *r);
 static int runner_restart(crowd_runner *r)
 {
   runner_free_users(r);
+  crowd_arrival_free(r->arrival); /* the last test's pools: they point into the classes */
+  r->arrival = NULL;
+  if (r->has_shape)
+    crowd_shape_stop(&r->shape);
+  r->has_shape = false;
   for (int i = 0; i < r->sc->nusers; i++) {
     crowd_user_class_free(&r->classes[i]);
     memset(&r->classes[i], 0, sizeof r->classes[i]);
@@ -415,19 +420,38 @@ static void runner_ramp(crowd_runner *r)
   ev_timer_start(r->loop, &r->spawn_timer);
 }
 
+/* Web UI: the open-model classes' pools of a new test (as headless runs
+ * start them in runner_start_load). */
+static void runner_start_arrivals(crowd_runner *r)
+{
+  bool failed;
+  r->arrival = crowd_arrival_new(r, &failed);
+  if (failed)
+    crowd_log(CROWD_LOG_ERROR, "crowd.main", "out of memory: the :arrival classes do not run");
+  crowd_arrival_start(r->arrival);
+}
+
+/* A new test from ready or stopped starts afresh (runner_restart). */
+static int runner_begin(crowd_runner *r, bool fresh, const char *host)
+{
+  if (fresh && runner_restart(r) != 0) {
+    r->phase = CROWD_RUNNER_STOPPED;
+    return -1;
+  }
+  r->host = host;
+  ev_timer_stop(r->loop, &r->quit_timer);
+  return 0;
+}
+
 int crowd_runner_swarm(crowd_runner *r, long users, double rate, const char *host, long run_time)
 {
   if (r->phase == CROWD_RUNNER_STOPPING || users < 0 || !(rate > 0))
     return -1;
   bool fresh = r->phase == CROWD_RUNNER_READY || r->phase == CROWD_RUNNER_STOPPED;
   r->target = (size_t)users;
-  if (fresh && runner_restart(r) != 0) {
-    r->phase = CROWD_RUNNER_STOPPED;
+  if (runner_begin(r, fresh, host) != 0)
     return -1;
-  }
-  r->host = host;
   r->spawn_rate = rate;
-  ev_timer_stop(r->loop, &r->quit_timer);
   if (run_time > 0 || fresh) {
     ev_timer_stop(r->loop, &r->runtime_timer);
     r->run_time = run_time;
@@ -442,7 +466,48 @@ int crowd_runner_swarm(crowd_runner *r, long users, double rate, const char *hos
     crowd_events_fire(CROWD_EV_TEST_START, 0);
   crowd_events_fire(CROWD_EV_SPAWNING, (long)r->nusers);
   runner_ramp(r);
+  if (fresh && r->web)
+    runner_start_arrivals(r);
   return 0;
+}
+
+int crowd_runner_start_shape(crowd_runner *r, const char *host, long run_time)
+{
+  if (r->phase == CROWD_RUNNER_STOPPING || r->sc->shape == NULL)
+    return -1;
+  bool fresh = r->phase == CROWD_RUNNER_READY || r->phase == CROWD_RUNNER_STOPPED;
+  if (!fresh) /* Locust: "There is an ongoing shape test running. Editing is disabled" */
+    return 1;
+  if (runner_begin(r, fresh, host) != 0)
+    return -1;
+  if (crowd_shape_prepare(&r->shape, r, r->sc->shape) != 0) /* a bad tick: no test */
+    return -2;
+  ev_timer_stop(r->loop, &r->runtime_timer);
+  r->run_time = run_time;
+  if (run_time > 0) {
+    crowd_log(CROWD_LOG_INFO, "crowd.main", "Run time limit set to %ld seconds", run_time);
+    ev_timer_set(&r->runtime_timer, (double)run_time, 0.);
+    ev_timer_start(r->loop, &r->runtime_timer);
+  }
+  crowd_log(CROWD_LOG_INFO, "crowd.runners",
+            "Shape test starting. User count and spawn rate are ignored for this type of load test");
+  crowd_events_fire(CROWD_EV_TEST_START, 0);
+  r->target = 0;
+  r->phase = CROWD_RUNNER_SPAWNING; /* the shape's ramps change a running test */
+  r->has_shape = crowd_shape_start(&r->shape, r, r->sc->shape) == 0;
+  runner_start_arrivals(r);
+  return 0;
+}
+
+bool crowd_runner_shape_running(const crowd_runner *r)
+{
+  return r->has_shape && (r->phase == CROWD_RUNNER_SPAWNING || r->phase == CROWD_RUNNER_RUNNING);
+}
+
+void crowd_runner_shape_classes(crowd_runner *r, const int *classes, int n)
+{
+  if (crowd_dispatch_set_classes(&r->dispatch, classes, n) != 0)
+    crowd_log(CROWD_LOG_ERROR, "crowd.runners", "out of memory: the shape's user classes are not applied");
 }
 
 void crowd_runner_stop_test(crowd_runner *r)
@@ -575,8 +640,7 @@ static void runner_free(crowd_runner *r)
   free(r->name_order);
   crowd_dispatch_free(&r->dispatch);
   ev_timer_stop(r->loop, &r->iter_timer);
-  if (r->has_shape)
-    crowd_shape_stop(&r->shape);
+  crowd_shape_free(&r->shape);
 }
 
 static void runner_watchers(crowd_runner *r)
@@ -638,7 +702,7 @@ static void runner_start_load(crowd_runner *r)
     r->target = 0;
     r->phase = CROWD_RUNNER_RUNNING;
   } else if (r->sc->shape && r->single < 0) {
-    r->has_shape = crowd_shape_start(&r->shape, r, r->sc->shape) == 0;
+    r->has_shape = crowd_shape_start(&r->shape, r, r->sc->shape) == 0; /* prepared before */
   } else {
     crowd_log(CROWD_LOG_INFO, "crowd.runners", "Ramping to %zu users at a rate of %.2f per second",
               r->target, r->spawn_rate);
@@ -685,6 +749,14 @@ int crowd_runner_run(const crowd_scenario_desc *sc, const crowd_options *opt, co
   }
 
   bool web = !opt->headless && r.single < 0; /* the web UI drives the test */
+  if (!web && sc->shape && r.single < 0 && crowd_shape_prepare(&r.shape, &r, sc->shape) != 0) {
+    /* the shape's tick at 0 is bad: nothing is sent */
+    crowd_log(CROWD_LOG_CRITICAL, "crowd.main", "could not start: shape %s gives no valid target", sc->shape->name);
+    runner_free(&r);
+    ev_loop_destroy(r.loop);
+    crowd_events_free();
+    return CROWD_EXIT_NO_START;
+  }
   if (web && crowd_runner_web == NULL)
     crowd_log(CROWD_LOG_CRITICAL, "crowd.main", "this program has no web UI: give --headless");
   if (web && (crowd_runner_web == NULL || (r.web = crowd_runner_web->start(&r, stderr)) == NULL)) {
@@ -715,7 +787,10 @@ int crowd_runner_run(const crowd_scenario_desc *sc, const crowd_options *opt, co
   if (web) {
     crowd_log(CROWD_LOG_INFO, "crowd.main", "Starting crowd %s", PACKAGE_VERSION);
     r.phase = CROWD_RUNNER_READY;
-    if (opt->autostart && crowd_runner_swarm(&r, opt->users, opt->spawn_rate, host, opt->run_time) != 0)
+    if (opt->autostart && sc->shape && crowd_runner_start_shape(&r, host, opt->run_time) != 0)
+      crowd_log(CROWD_LOG_ERROR, "crowd.main", "--autostart: could not start the shape");
+    else if (opt->autostart && !sc->shape &&
+             crowd_runner_swarm(&r, opt->users, opt->spawn_rate, host, opt->run_time) != 0)
       crowd_log(CROWD_LOG_ERROR, "crowd.main", "--autostart: could not start the test (out of memory)");
   } else if (opt->run_time > 0 && !parent) {
     crowd_log(CROWD_LOG_INFO, "crowd.main", "Run time limit set to %ld seconds", opt->run_time);

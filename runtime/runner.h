@@ -121,6 +121,15 @@ extern const crowd_runner_web_ops *crowd_runner_web;
  * while the test is stopping or out of memory. */
 int crowd_runner_swarm(crowd_runner *r, long users, double rate, const char *host, long run_time);
 void crowd_runner_stop_test(crowd_runner *r); /* stop the users, then idle */
+/* The web UI's /swarm when the scenario has a (shape ...): a new test that
+ * the shape drives from t = 0 (Locust's start_shape), the arrival pools
+ * started too.  0; 1 when a shape test is running already (Locust: editing
+ * is disabled); -2 for a bad tick at 0 (logged: nothing started); -1 while
+ * stopping or out of memory. */
+int crowd_runner_start_shape(crowd_runner *r, const char *host, long run_time);
+bool crowd_runner_shape_running(const crowd_runner *r);
+/* shape.c: new users come from these classes only (dispatch.h). */
+void crowd_runner_shape_classes(crowd_runner *r, const int *classes, int n);
 /* Locust's state name: ready, spawning, running, stopping or stopped. */
 const char *crowd_runner_state(const crowd_runner *r);
 void crowd_runner_user_stopped(crowd_runner *r);

@@ -464,7 +464,11 @@ static void route_config(crowd_web *w, web_reply *out)
   add_num(o, "num_users", (double)(opt->users_set || opt->autostart ? opt->users : 1));
   add_num(o, "spawn_rate", r->spawn_rate);
   add_num(o, "run_time", (double)r->run_time);
-  cJSON_AddBoolToObject(o, "show_userclass_picker", opt->class_picker);
+  cJSON_AddBoolToObject(o, "show_userclass_picker", opt->class_picker && !r->sc->shape);
+  /* as Locust's is_shape: the form asks neither users nor rate */
+  cJSON_AddBoolToObject(o, "is_shape", r->sc->shape != NULL);
+  if (r->sc->shape)
+    add_str(o, "shape", r->sc->shape->name);
   cJSON *classes = cJSON_AddArrayToObject(o, "available_user_classes");
   cJSON *on = cJSON_AddArrayToObject(o, "selected_user_classes");
   for (int i = 0; i < r->sc->nusers; i++) {
@@ -770,12 +774,65 @@ static bool swarm_classes(crowd_web *w, const web_form *form, bool *on, char *ms
   return true;
 }
 
+/* /swarm with a (shape ...): the shape drives the test from t = 0 (Locust's
+ * start_shape); user_count and spawn_rate are ignored, as Locust's form
+ * does not even show them.  The answer is Locust's. */
+static void route_swarm_shape(crowd_web *w, const web_form *form, web_reply *out)
+{
+  crowd_runner *r = w->r;
+  const char *host_now = r->host ? r->host : w->default_host;
+  long run_time = 0;
+  const char *msg = NULL;
+  if (form->run_time && form->run_time[0] && crowd_opt_timespan(form->run_time, &run_time) != 0) {
+    crowd_web_reply_error(out, 400, "Valid run_time formats are : 20, 20s, 3m, 2h, 1h20m, 3h30m10s, etc.",
+                          host_now);
+    return;
+  }
+  if (r->phase == CROWD_RUNNER_STOPPING) {
+    crowd_web_reply_error(out, 409, "The test is stopping; start it again in a moment", host_now);
+    return;
+  }
+  bool fresh = r->phase == CROWD_RUNNER_READY || r->phase == CROWD_RUNNER_STOPPED;
+  const char *host = fresh ? swarm_host(w, form->host ? form->host : "", &msg) : host_now;
+  if (host == NULL) {
+    crowd_web_reply_error(out, 400, msg, host_now);
+    return;
+  }
+  if (fresh) {
+    for (int i = 0; i < r->sc->nusers; i++) /* the shape picks the classes */
+      w->class_on[i] = true;
+    w->test_start = crowd_clock_wall();
+  }
+  int rc = crowd_runner_start_shape(r, host, run_time);
+  if (rc == 1) {
+    crowd_log(CROWD_LOG_INFO, "crowd.runners", "There is an ongoing shape test running. Editing is disabled");
+  } else if (rc == -2) {
+    crowd_web_reply_error(out, 400, "The shape's tick gives no valid target (see the log); nothing was started",
+                          host_now);
+    return;
+  } else if (rc != 0) {
+    crowd_web_reply_error(out, 500, "Could not start the test (out of memory)", host_now);
+    return;
+  }
+  crowd_web_changed(w);
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddBoolToObject(o, "success", 1);
+  cJSON_AddStringToObject(o, "message", "Swarming started using shape class");
+  add_str(o, "host", host);
+  crowd_web_reply_json(out, 200, cJSON_PrintUnformatted(o));
+  cJSON_Delete(o);
+}
+
 static void route_swarm(crowd_web *w, const web_form *form, web_reply *out)
 {
   crowd_runner *r = w->r;
   const char *host_now = r->host ? r->host : w->default_host;
   long users = 0, run_time = 0;
   double rate = 0;
+  if (r->sc->shape) {
+    route_swarm_shape(w, form, out);
+    return;
+  }
   if (form->user_count == NULL || form->spawn_rate == NULL || !form->user_count[0] || !form->spawn_rate[0]) {
     crowd_web_reply_error(out, 400, "Missing user_count or spawn_rate from /swarm request", host_now);
     return;

@@ -107,6 +107,11 @@ EXTRA_DIST += tests/e2e/checkout-fast.sh tests/e2e/failures-fast.sh tests/e2e/un
 # reported, failures and exit codes, connection errors, bad flags, signals.
 TESTS += tests/e2e/load_control.sh
 EXTRA_DIST += tests/e2e/load_control.sh
+
+# Shapes (issue 7): a (tick ...) shape's timeline, per-stage user classes,
+# bad ticks; a shape and an :arrival class driven from the web UI's /swarm.
+TESTS += tests/e2e/shape_tick.sh tests/e2e/webui_shape.sh
+EXTRA_DIST += tests/e2e/shape_tick.sh tests/e2e/webui_shape.sh
 TESTS += tests/e2e/processes.sh
 EXTRA_DIST += tests/e2e/processes.sh
 TESTS += tests/e2e/checkout.sh tests/e2e/failures.sh tests/e2e/unreachable.sh \

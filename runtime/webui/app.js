@@ -83,9 +83,13 @@
     $('f-host').closest('label').hidden = mode === 'edit';
     $('f-runtime').closest('label').hidden = mode === 'edit';
     $('f-classes').hidden = mode === 'edit' || !(config && config.show_userclass_picker);
+    // a (shape ...) sets the users and the rate (as Locust's is_shape form)
+    const shape = !!(config && config.is_shape);
+    $('f-users').closest('label').hidden = shape;
+    $('f-rate').closest('label').hidden = shape;
     $('btn-cancel').hidden = state === 'ready';
     $('form-error').hidden = true;
-    $('f-users').focus();
+    (shape ? $('f-host') : $('f-users')).focus();
   }
   function hideForm() {
     formOpen = false;
@@ -176,7 +180,7 @@
     }
     const running = s.state === 'spawning' || s.state === 'running';
     $('btn-stop').hidden = !running;
-    $('btn-edit').hidden = !running;
+    $('btn-edit').hidden = !running || !!(config && config.is_shape);
     $('btn-new').hidden = running || s.state === 'stopping';
     if (s.state === 'ready' && !formOpen) showForm('new');
     if (running && formOpen && formMode === 'new' && document.activeElement &&

@@ -437,13 +437,35 @@ typedef struct crowd_stage_desc {
 } crowd_stage_desc;
 
 /* (shape NAME ...): the user count over time, stage after stage; the test
- * ends after the last one. */
+ * ends after the last one.  Or (shape NAME (tick ...)): Locust's
+ * LoadTestShape.tick(), a function the runtime calls once a second. */
 typedef struct crowd_shape_desc {
   const char *name;
   const crowd_stage_desc *stages;
   int nstages;
   const char *site;          /* "file:line:col" */
+  /* (tick STMT...): stages is NULL.  tick runs the statements over its own
+   * tick_nvars slots (never yields), run-time and user-count predefined in
+   * the first ones (crowd_tick_slot); it ends at the first result, given
+   * through crowd_shape_result, or without one: nil, the test ends. */
+  crowd_task_fn tick;
+  int tick_nvars;
+  const char *const *tick_var_names;
 } crowd_shape_desc;
+
+/* The variables a tick predefines, in its first slots. */
+typedef enum crowd_tick_slot {
+  CROWD_TICK_RUN_TIME = 0,   /* seconds since the shape started (a decimal) */
+  CROWD_TICK_USER_COUNT,     /* the users running now (an integer) */
+  CROWD_TICK_COUNT
+} crowd_tick_slot;
+
+/* The tick's result [USERS RATE] or [USERS RATE [CLASS...]] (classes:
+ * indexes into crowd_scenario_desc.users; NULL: the classes stay as they
+ * are).  The runtime checks the values (site: the vector's place); the tick
+ * function then returns CROWD_TASK_DONE. */
+void crowd_shape_result(crowd_user *u, const char *site, const crowd_val *users, const crowd_val *rate,
+                        const int *classes, int nclasses);
 
 /* :arrival of a user class: an open model.  Iterations (one task each)
  * start at a rate, each on an idle user of a pool that grows up to
