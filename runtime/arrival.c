@@ -291,16 +291,37 @@ uint64_t crowd_arrival_dropped(const crowd_arrival *a)
   return n;
 }
 
+int crowd_arrival_counts(const crowd_arrival *a, crowd_arrival_count *out, int max)
+{
+  int n = 0;
+  for (int i = 0; a && i < a->n && n < max; i++)
+    out[n++] = (crowd_arrival_count){ .cls = a->c[i].cls, .started = a->c[i].started,
+                                      .dropped = a->c[i].dropped, .pool = a->c[i].npool };
+  return n;
+}
+
+void crowd_arrival_print_counts(const crowd_scenario_desc *sc, const crowd_arrival_count *c, int n, FILE *out)
+{
+  uint64_t dropped = 0;
+  for (int i = 0; i < n; i++) {
+    const crowd_user_desc *u = &sc->users[c[i].cls];
+    fprintf(out, "Arrivals %s: %" PRIu64 " iterations started, %" PRIu64 " dropped (pool: %" PRIu64 " users, "
+            ":max-users %ld)\n", u->name, c[i].started, c[i].dropped, c[i].pool,
+            u->arrival ? u->arrival->max_users : 0L);
+    dropped += c[i].dropped;
+  }
+  if (dropped > 0)
+    fprintf(out, "Dropped iterations: %" PRIu64 "\n", dropped);
+}
+
 void crowd_arrival_print_summary(const crowd_arrival *a, FILE *out)
 {
   if (a == NULL)
     return;
-  for (int i = 0; i < a->n; i++) {
-    const struct crowd_arrival_class *c = &a->c[i];
-    fprintf(out, "Arrivals %s: %" PRIu64 " iterations started, %" PRIu64 " dropped (pool: %zu users, "
-            ":max-users %ld)\n", a->runner->sc->users[c->cls].name, c->started, c->dropped, c->npool,
-            c->desc->max_users);
-  }
-  if (crowd_arrival_dropped(a) > 0)
-    fprintf(out, "Dropped iterations: %" PRIu64 "\n", crowd_arrival_dropped(a));
+  crowd_arrival_count *c = calloc((size_t)a->n, sizeof *c);
+  if (c == NULL)
+    return;
+  int n = crowd_arrival_counts(a, c, a->n);
+  crowd_arrival_print_counts(a->runner->sc, c, n, out);
+  free(c);
 }

@@ -53,4 +53,16 @@ uint64_t crowd_arrival_dropped(const crowd_arrival *a);
  * the pool's size. */
 void crowd_arrival_print_summary(const crowd_arrival *a, FILE *out);
 
+/* --processes: each child runs rate/N with its share of the pool; the
+ * parent sums the counts the children ship (stats_wire.h).  cls indexes
+ * the scenario's users. */
+typedef struct crowd_arrival_count {
+  int cls;
+  uint64_t started, dropped, pool;
+} crowd_arrival_count;
+/* a's classes' counts so far into out[0..max); returns how many. */
+int crowd_arrival_counts(const crowd_arrival *a, crowd_arrival_count *out, int max);
+/* The end-of-run lines of crowd_arrival_print_summary from counts. */
+void crowd_arrival_print_counts(const crowd_scenario_desc *sc, const crowd_arrival_count *c, int n, FILE *out);
+
 #endif

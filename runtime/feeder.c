@@ -16,6 +16,7 @@
 #include "log.h"
 #include "request.h"
 #include "rng.h"
+#include "shared.h"
 #include "user.h"
 
 /* The largest file a feeder reads (it is read whole). */
@@ -238,6 +239,7 @@ typedef struct feeder_rt {
   size_t next;        /* cycle, shuffle, unique: the next position */
   size_t *perm;       /* shuffle: the current round's order */
   bool exhausted;     /* unique: the end was logged */
+  uint64_t taken;     /* unique: rows asked for (one process; shared.h with --processes) */
 } feeder_rt;
 
 static feeder_rt *feeder_tab;
@@ -460,8 +462,9 @@ int crowd_feeder_next(crowd_user *u, const char *site, int feeder, crowd_val *ro
     r = f->perm[f->next];
     f->next = (f->next + 1) % n;
     break;
-  case CROWD_FEED_UNIQUE:
-    if (f->next >= n) {
+  case CROWD_FEED_UNIQUE: /* the cursor is shared by every --processes child (shared.h) */
+    r = (size_t)crowd_shared_take(CROWD_SHARED_FEEDER(feeder), &f->taken);
+    if (r >= n) {
       if (!f->exhausted)
         crowd_log(CROWD_LOG_INFO, "crowd.feeder",
                   "%s: feeder '%s' (unique) has given all its %zu rows; each user that asks for another stops",
@@ -474,7 +477,6 @@ int crowd_feeder_next(crowd_user *u, const char *site, int feeder, crowd_val *ro
         u->stopping = true;
       return 1;
     }
-    r = f->next++;
     break;
   case CROWD_FEED_CYCLE:
   default:
@@ -513,4 +515,18 @@ void crowd_str_field(crowd_user *u, const crowd_val *row, int feeder, int column
   const crowd_csv_cell *c = row_cell(row, feeder, column);
   if (c && crowd_buf_add(&u->scratch, c->p, c->len) != 0)
     crowd_log(CROWD_LOG_ERROR, "crowd.user", "out of memory while building a string");
+}
+
+void crowd_feeders_log_exhausted(void)
+{
+  for (int i = 0; i < feeder_count; i++) {
+    feeder_rt *f = &feeder_tab[i];
+    if (f->desc->strategy != CROWD_FEED_UNIQUE || f->exhausted ||
+        crowd_shared_get(CROWD_SHARED_FEEDER(i), f->taken) <= f->csv.nrows)
+      continue;
+    f->exhausted = true;
+    crowd_log(CROWD_LOG_INFO, "crowd.feeder",
+              "feeder '%s' (unique) has given all its %zu rows across the processes; each user that asks "
+              "for another stops", f->desc->name, f->csv.nrows);
+  }
 }

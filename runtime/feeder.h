@@ -44,5 +44,9 @@ const crowd_csv_cell *crowd_csv_cell_at(const crowd_csv *c, size_t row, size_t c
 int crowd_feeders_load(const crowd_scenario_desc *sc, const char *const *overrides, int noverrides,
                        FILE *err);
 void crowd_feeders_free(void);
+/* --processes parent: log once each unique feeder the children have
+ * exhausted together (its shared cursor is past its last row, shared.h);
+ * the children's own log lines are below their WARNING level. */
+void crowd_feeders_log_exhausted(void);
 
 #endif

@@ -37,6 +37,7 @@ libcrowd_a_SOURCES = \
 	runtime/stats.c runtime/stats.h \
 	runtime/stats_wire.c runtime/stats_wire.h \
 	runtime/procs.c runtime/procs.h \
+	runtime/shared.c runtime/shared.h \
 	runtime/thresholds.c runtime/thresholds.h \
 	runtime/upload.c runtime/upload.h \
 	runtime/user.c runtime/user.h \

@@ -55,6 +55,38 @@ void crowd_measure_add(struct crowd_measure **mp, const crowd_sample *s)
   }
 }
 
+void crowd_measure_merge(struct crowd_measure **mp, const crowd_measure_delta *d)
+{
+  if (d->timed == 0 && d->corrected == NULL)
+    return;
+  if (*mp == NULL && (*mp = calloc(1, sizeof **mp)) == NULL)
+    return;
+  struct crowd_measure *m = *mp;
+  m->timed += d->timed;
+  for (int p = 0; p < CROWD_PHASE_COUNT; p++) {
+    m->sum[p] += d->sum[p];
+    if (d->max[p] > m->max[p])
+      m->max[p] = d->max[p];
+  }
+  crowd_hist *h;
+  if (d->ttfb && (h = hist_get(&m->ttfb)) != NULL)
+    crowd_hist_merge(h, d->ttfb);
+  if (d->corrected && (h = hist_get(&m->corrected)) != NULL)
+    crowd_hist_merge(h, d->corrected);
+}
+
+void crowd_measure_run_merge(crowd_measure_run *r, uint64_t paced, uint64_t late, uint64_t max_lag_us,
+                             double cpu_max, bool cpu_warning)
+{
+  r->paced += paced;
+  r->late += late;
+  if (max_lag_us > r->max_lag_us)
+    r->max_lag_us = max_lag_us;
+  if (cpu_max > r->cpu_max)
+    r->cpu_max = cpu_max;
+  r->cpu_warning |= cpu_warning;
+}
+
 void crowd_measure_reset(struct crowd_measure *m)
 {
   if (m == NULL)

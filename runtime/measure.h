@@ -143,6 +143,19 @@ void crowd_measure_add(struct crowd_measure **m, const crowd_sample *s);
 void crowd_measure_reset(struct crowd_measure *m); /* NULL: nothing */
 void crowd_measure_free(struct crowd_measure *m);
 void crowd_measure_run_reset(crowd_measure_run *r);
+/* --processes (stats_wire.c): what another process's entry gained, merged
+ * exactly: counts and sums added, maxima kept, histograms merged
+ * bucket-wise; ttfb and corrected NULL when they gained nothing. */
+typedef struct crowd_measure_delta {
+  uint64_t timed;
+  uint64_t sum[CROWD_PHASE_COUNT], max[CROWD_PHASE_COUNT];
+  const struct crowd_hist *ttfb, *corrected;
+} crowd_measure_delta;
+void crowd_measure_merge(struct crowd_measure **m, const crowd_measure_delta *d);
+/* The run's schedule lag and CPU from another process: paced and late
+ * starts added, the largest lag and CPU kept, the warning or-ed. */
+void crowd_measure_run_merge(crowd_measure_run *r, uint64_t paced, uint64_t late, uint64_t max_lag_us,
+                             double cpu_max, bool cpu_warning);
 /* stats.c's accessors */
 const struct crowd_measure *crowd_stats_entry_measure(const crowd_stats_entry *e);
 crowd_measure_run *crowd_stats_measure_run(crowd_stats *st);

@@ -122,6 +122,7 @@ static void spawn_cb(struct ev_loop *loop, ev_timer *w, int revents)
     if (r->has_shape)
       crowd_shape_reached(&r->shape, r->nusers);
     crowd_runner_measure_spawned(r);
+    crowd_procs_ramped(r); /* --processes: a child tells the parent at once */
     if (r->running == 0 && r->nusers > 0)
       runner_all_stopped(r);
   }
@@ -194,6 +195,8 @@ static void runner_stop_as(crowd_runner *r, bool finish_tasks)
   ev_timer_stop(r->loop, &r->iter_timer);
   if (r->has_shape)
     crowd_shape_stop(&r->shape);
+  if (crowd_procs_stop(r)) /* --processes parent: the children stop; the run ends with them */
+    return;
   runner_stop_users(r, finish_tasks || r->opt->stop_timeout > 0);
   if (r->running == 0) {
     runner_finish(r);
@@ -344,7 +347,7 @@ static void stats_cb(struct ev_loop *loop, ev_timer *w, int revents)
  * freed at the next start, as it may still be running its on-stop. */
 static void runner_retire_last(crowd_runner *r)
 {
-  int c = crowd_dispatch_remove(&r->dispatch);
+  int c = crowd_procs_remove_class(&r->dispatch); /* --processes: this process's last */
   if (r->nretired == r->retired_cap) {
     size_t cap = r->retired_cap ? r->retired_cap * 2 : 64;
     crowd_user **p = realloc(r->retired, cap * sizeof *p);
@@ -413,6 +416,8 @@ static int runner_restart(crowd_runner *r)
  * k/rate seconds, the first at once. */
 static void runner_ramp(crowd_runner *r)
 {
+  if (crowd_procs_ramp(r)) /* --processes parent: each child ramps to its share */
+    return;
   double batch = r->spawn_rate >= 2 ? floor(r->spawn_rate) : 1;
   ev_timer_stop(r->loop, &r->spawn_timer);
   ev_timer_set(&r->spawn_timer, 0., batch / r->spawn_rate);
@@ -802,6 +807,8 @@ int crowd_runner_run(const crowd_scenario_desc *sc, const crowd_options *opt, co
   } else if (parent) { /* the test's events fire once, here (procs.h) */
     crowd_events_fire(CROWD_EV_TEST_START, 0);
     crowd_events_fire(CROWD_EV_SPAWNING, 0);
+    if (sc->shape) /* its ramps are the children's (procs.h) */
+      r.has_shape = crowd_shape_start(&r.shape, &r, sc->shape) == 0;
   }
 
   ev_run(r.loop, 0);
@@ -824,6 +831,7 @@ int crowd_runner_run(const crowd_scenario_desc *sc, const crowd_options *opt, co
     crowd_runner_measure_percentiles(&r, stderr);
     crowd_stats_print_errors(r.stats, stderr);
     crowd_arrival_print_summary(r.arrival, stderr);
+    crowd_procs_print_arrivals(&r, stderr); /* --processes: the children's, summed */
     crowd_runner_measure_report(&r, stderr);
   }
   /* every file report, complete, whatever stopped the run */

@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "procs.h"
 #include "runner.h"
 #include "user.h"
 
@@ -264,7 +265,7 @@ static void shape_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
   if (t < (double)s->ticks * SHAPE_TICK_INTERVAL) /* never a hair early for (floor run-time) */
     t = (double)s->ticks * SHAPE_TICK_INTERVAL;
   crowd_shape_target tg;
-  int rc = crowd_shape_target_at(s, t, s->runner->nusers, &tg);
+  int rc = crowd_shape_target_at(s, t, crowd_procs_user_count(s->runner), &tg); /* --processes: the sum */
   shape_tick_apply(s, rc, &tg, t);
 }
 

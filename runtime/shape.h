@@ -33,13 +33,15 @@
  *   Shape ramp: 20 users at 11.02 s
  * (the last when the ramp reaches the target).
  *
- * --processes (procs.c): the parent can compute the targets without
- * applying them: crowd_shape_prepare(s, r, d) with the parent's runner,
- * then crowd_shape_target_at(s, t, users, &target) at each stage boundary
- * or each second (stages: a pure function of the descriptor and t; a tick:
- * runs the tick function on the shape's own pseudo-user, no runner state
- * but r->host is read), and forward target.users/rate/classes to the
- * children; shape_apply() in shape.c is the one-process "apply" side.
+ * --processes (procs.c): the shape runs in the parent, timers and logs
+ * as in one process; its ramps (shape_apply -> crowd_runner_swarm) reach
+ * runner_ramp, which there orders every child its share of the target,
+ * the rate and s->last's classes (procs.h), and a tick's user-count is the
+ * children's sum (crowd_procs_user_count, the one change in shape.c for
+ * it).  crowd_shape_target_at(s, t, users, &target) also computes the
+ * targets without applying them (stages: a pure function of the
+ * descriptor and t; a tick: runs the tick function on the shape's own
+ * pseudo-user, no runner state but r->host is read).
  *
  * Ownership: the runner owns the crowd_shape (inside crowd_runner); the
  * descriptor is the scenario's static table; the tick's pseudo-user and

@@ -741,6 +741,8 @@ static void entry_merge(const crowd_stats *st, crowd_stats_entry *e, const crowd
         e->last_request = d->last_request;
     if (d->hist)
         crowd_hist_merge(&e->hist, d->hist);
+    if (d->measure)
+        crowd_measure_merge(&e->measure, d->measure);
     int64_t sec = second_of(st, d->at);
     if (sec < 0)
         return;

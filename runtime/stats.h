@@ -119,6 +119,7 @@ typedef struct crowd_stats_delta {
     double first_request, last_request; /* 0: none */
     const struct crowd_hist *hist;
     double at;
+    const struct crowd_measure_delta *measure; /* the timing breakdown's gain (measure.h); NULL: none */
 } crowd_stats_delta;
 /* 0, or -1 when out of memory. */
 int crowd_stats_merge_entry(crowd_stats *st, const char *method, const char *name,

@@ -9,13 +9,17 @@
 
 #include "checks.h"
 #include "histogram.h"
+#include "measure.h"
 
-enum { WIRE_VERSION = 1, FLAG_FINAL = 1, FLAG_SPAWNED = 2 };
+enum { WIRE_VERSION = 2, FLAG_FINAL = 1, FLAG_RESET = 2, FLAG_CPU_WARNING = 4 };
+enum { MEASURE_TIMED = 1, MEASURE_CORRECTED = 2 }; /* what an entry's measure part holds */
 
 /* What was shipped of one entry. */
 struct sent_entry {
   uint64_t num_requests, num_failures, total_content_length;
   crowd_hist hist;
+  uint64_t timed, sum[CROWD_PHASE_COUNT]; /* the timing breakdown (measure.h) */
+  crowd_hist *ttfb, *corrected;           /* allocated once the entry has one; NULL: empty */
 };
 
 struct crowd_stats_wire_enc {
@@ -27,6 +31,7 @@ struct crowd_stats_wire_enc {
   uint64_t user_errors;
   uint64_t *check_passes, *check_fails; /* shipped, by check index (checks.h) */
   size_t nchecks, nchecks2;
+  uint64_t paced, late; /* the run's schedule counts (measure.h) */
 };
 
 /* ---- the buffer ---- */
@@ -98,12 +103,38 @@ crowd_stats_wire_enc *crowd_stats_wire_enc_new(void)
   return enc;
 }
 
+static void sent_clear(struct sent_entry *s)
+{
+  s->num_requests = s->num_failures = s->total_content_length = 0;
+  crowd_hist_init(&s->hist);
+  s->timed = 0;
+  memset(s->sum, 0, sizeof s->sum);
+  free(s->ttfb);
+  free(s->corrected);
+  s->ttfb = s->corrected = NULL;
+}
+
+void crowd_stats_wire_enc_reset(crowd_stats_wire_enc *enc)
+{
+  sent_clear(&enc->total);
+  for (size_t i = 0; i < enc->nentries; i++)
+    sent_clear(enc->entries[i]);
+  memset(enc->errors, 0, enc->nerrors * sizeof *enc->errors);
+  memset(enc->exceptions, 0, enc->nexceptions * sizeof *enc->exceptions);
+  memset(enc->check_passes, 0, enc->nchecks * sizeof *enc->check_passes);
+  memset(enc->check_fails, 0, enc->nchecks2 * sizeof *enc->check_fails);
+  enc->paced = enc->late = 0;
+}
+
 void crowd_stats_wire_enc_free(crowd_stats_wire_enc *enc)
 {
   if (enc == NULL)
     return;
-  for (size_t i = 0; i < enc->nentries; i++)
+  sent_clear(&enc->total);
+  for (size_t i = 0; i < enc->nentries; i++) {
+    sent_clear(enc->entries[i]);
     free(enc->entries[i]);
+  }
   free(enc->entries);
   free(enc->errors);
   free(enc->exceptions);
@@ -154,31 +185,79 @@ static bool entry_changed(const crowd_stats_entry *e, const struct sent_entry *s
   return crowd_stats_entry_num_requests(e) != s->num_requests;
 }
 
-/* One entry's body: what it gained since s. */
-static int put_entry(crowd_stats_wire_buf *b, const crowd_stats_entry *e, const struct sent_entry *s)
+/* What histogram h gained since base: count, min and max as they are
+ * (they merge idempotently), the 128-bit sum's and the changed buckets'
+ * differences.  h NULL: empty; base NULL: from empty. */
+static int put_hist(crowd_stats_wire_buf *b, const crowd_hist *h, const crowd_hist *base)
 {
-  const crowd_hist *h = crowd_stats_entry_hist(e);
-  uint64_t lo = h->sum_lo - s->hist.sum_lo;
-  uint64_t hi = h->sum_hi - s->hist.sum_hi - (h->sum_lo < s->hist.sum_lo);
+  static crowd_hist empty; /* zero counts: the base of a first shipment */
+  if (h == NULL)
+    return put_u64(b, 0) || put_u64(b, 0) || put_u64(b, 0) || put_u64(b, 0) || put_u64(b, 0) ||
+           put_u64(b, 0) ? -1 : 0;
+  if (base == NULL)
+    base = &empty;
+  uint64_t lo = h->sum_lo - base->sum_lo;
+  uint64_t hi = h->sum_hi - base->sum_hi - (h->sum_lo < base->sum_lo);
   size_t nb = 0;
   for (size_t i = 0; i < CROWD_HIST_BUCKETS; i++)
-    nb += h->counts[i] != s->hist.counts[i];
-  if (put_u64(b, crowd_stats_entry_num_requests(e) - s->num_requests) ||
-      put_u64(b, crowd_stats_entry_num_failures(e) - s->num_failures) ||
-      put_u64(b, crowd_stats_entry_total_content_length(e) - s->total_content_length) ||
-      put_double(b, crowd_stats_entry_first_request_time(e)) ||
-      put_double(b, crowd_stats_entry_last_request_time(e)) || put_u64(b, h->count - s->hist.count) ||
-      put_u64(b, h->min) || put_u64(b, h->max) || put_u64(b, lo) || put_u64(b, hi) || put_u64(b, nb))
+    nb += h->counts[i] != base->counts[i];
+  if (put_u64(b, h->count - base->count) || put_u64(b, h->min) || put_u64(b, h->max) || put_u64(b, lo) ||
+      put_u64(b, hi) || put_u64(b, nb))
     return -1;
   size_t last = 0;
   for (size_t i = 0; i < CROWD_HIST_BUCKETS; i++) {
-    if (h->counts[i] == s->hist.counts[i])
+    if (h->counts[i] == base->counts[i])
       continue;
-    if (put_u64(b, i - last) || put_u64(b, h->counts[i] - s->hist.counts[i]))
+    if (put_u64(b, i - last) || put_u64(b, h->counts[i] - base->counts[i]))
       return -1;
     last = i;
   }
   return 0;
+}
+
+/* The timing breakdown and the corrected latency gained since s. */
+static int put_measure(crowd_stats_wire_buf *b, const crowd_stats_entry *e, const struct sent_entry *s)
+{
+  uint64_t timed = crowd_measure_timed(e) - s->timed;
+  const crowd_hist *c = crowd_measure_corrected_hist(e);
+  bool corrected = c && crowd_hist_count(c) != (s->corrected ? s->corrected->count : 0);
+  if (put_u64(b, (timed ? MEASURE_TIMED : 0) | (corrected ? MEASURE_CORRECTED : 0)))
+    return -1;
+  if (timed) {
+    if (put_u64(b, timed))
+      return -1;
+    for (int p = 0; p < CROWD_PHASE_COUNT; p++)
+      if (put_u64(b, crowd_measure_phase_sum(e, (crowd_phase)p) - s->sum[p]) ||
+          put_u64(b, crowd_measure_phase_max(e, (crowd_phase)p)))
+        return -1;
+    if (put_hist(b, crowd_measure_ttfb_hist(e), s->ttfb))
+      return -1;
+  }
+  return corrected ? put_hist(b, c, s->corrected) : 0;
+}
+
+/* One entry's body: what it gained since s. */
+static int put_entry(crowd_stats_wire_buf *b, const crowd_stats_entry *e, const struct sent_entry *s)
+{
+  if (put_u64(b, crowd_stats_entry_num_requests(e) - s->num_requests) ||
+      put_u64(b, crowd_stats_entry_num_failures(e) - s->num_failures) ||
+      put_u64(b, crowd_stats_entry_total_content_length(e) - s->total_content_length) ||
+      put_double(b, crowd_stats_entry_first_request_time(e)) ||
+      put_double(b, crowd_stats_entry_last_request_time(e)) ||
+      put_hist(b, crowd_stats_entry_hist(e), &s->hist))
+    return -1;
+  return put_measure(b, e, s);
+}
+
+/* A copy of h in *dst (allocated at the first one); h NULL: nothing.
+ * Out of memory: *dst stays as it was (the next frame ships more). */
+static void keep_hist(crowd_hist **dst, const crowd_hist *h)
+{
+  if (h == NULL)
+    return;
+  if (*dst == NULL && (*dst = malloc(sizeof **dst)) == NULL)
+    return;
+  memcpy(*dst, h, sizeof **dst);
 }
 
 static void mark_sent(struct sent_entry *s, const crowd_stats_entry *e)
@@ -187,6 +266,11 @@ static void mark_sent(struct sent_entry *s, const crowd_stats_entry *e)
   s->num_failures = crowd_stats_entry_num_failures(e);
   s->total_content_length = crowd_stats_entry_total_content_length(e);
   memcpy(&s->hist, crowd_stats_entry_hist(e), sizeof s->hist);
+  s->timed = crowd_measure_timed(e);
+  for (int p = 0; p < CROWD_PHASE_COUNT; p++)
+    s->sum[p] = crowd_measure_phase_sum(e, (crowd_phase)p);
+  keep_hist(&s->ttfb, crowd_measure_ttfb_hist(e));
+  keep_hist(&s->corrected, crowd_measure_corrected_hist(e));
 }
 
 /* errors (exc false) or exceptions that gained occurrences. */
@@ -228,13 +312,34 @@ static int put_checks(crowd_stats_wire_buf *b, const crowd_stats_wire_enc *enc)
   return 0;
 }
 
+/* The frame's header: flags, users, the run's measures, the arrivals. */
+static int put_header(crowd_stats_wire_buf *b, const crowd_stats_wire_enc *enc, const crowd_stats *st,
+                      const crowd_stats_wire_info *info)
+{
+  const crowd_measure_run *run = crowd_stats_measure_run_const(st);
+  uint64_t flags = (info->final ? FLAG_FINAL : 0) | (info->reset ? FLAG_RESET : 0) |
+                   (run->cpu_warning ? FLAG_CPU_WARNING : 0);
+  if (put_u64(b, WIRE_VERSION) || put_u64(b, flags) || put_u64(b, info->ramped) || put_u64(b, info->users) ||
+      put_u64(b, info->user_errors - enc->user_errors) || put_double(b, info->now) ||
+      put_u64(b, run->paced - enc->paced) || put_u64(b, run->late - enc->late) ||
+      put_u64(b, run->max_lag_us) || put_double(b, run->cpu_max))
+    return -1;
+  int na = info->narrivals < CROWD_STATS_WIRE_ARRIVALS ? info->narrivals : CROWD_STATS_WIRE_ARRIVALS;
+  if (put_u64(b, (uint64_t)(na > 0 ? na : 0)))
+    return -1;
+  for (int i = 0; i < na; i++) {
+    const crowd_arrival_count *a = &info->arrivals[i];
+    if (put_u64(b, (uint64_t)a->cls) || put_u64(b, a->started) || put_u64(b, a->dropped) || put_u64(b, a->pool))
+      return -1;
+  }
+  return 0;
+}
+
 static int put_payload(crowd_stats_wire_buf *b, const crowd_stats_wire_enc *enc, const crowd_stats *st,
                        const crowd_stats_wire_info *info)
 {
   size_t n = crowd_stats_entry_count(st), k = 0;
-  if (put_u64(b, WIRE_VERSION) || put_u64(b, (info->final ? FLAG_FINAL : 0) | (info->spawned ? FLAG_SPAWNED : 0)) || put_u64(b, info->users) ||
-      put_u64(b, info->user_errors - enc->user_errors) || put_double(b, info->now) ||
-      put_entry(b, crowd_stats_total(st), &enc->total))
+  if (put_header(b, enc, st, info) || put_entry(b, crowd_stats_total(st), &enc->total))
     return -1;
   for (size_t i = 0; i < n; i++)
     k += entry_changed(crowd_stats_entry_at(st, i), enc->entries[i]);
@@ -276,6 +381,8 @@ int crowd_stats_wire_encode(crowd_stats_wire_enc *enc, const crowd_stats *st,
   for (size_t i = 0; i < crowd_stats_exception_count(st); i++)
     enc->exceptions[i] = crowd_stats_error_occurrences(crowd_stats_exception_at(st, i));
   enc->user_errors = info->user_errors;
+  enc->paced = crowd_stats_measure_run_const(st)->paced;
+  enc->late = crowd_stats_measure_run_const(st)->late;
   for (size_t i = 0; i < crowd_checks_n(); i++) {
     enc->check_passes[i] = crowd_checks_passes(i);
     enc->check_fails[i] = crowd_checks_fails(i);
@@ -338,15 +445,10 @@ static char *get_str(reader *r)
   return s;
 }
 
-/* One entry's body into d (its histogram into h). */
-static void get_entry(reader *r, crowd_stats_delta *d, crowd_hist *h, double at)
+/* A histogram's gain (put_hist) into h. */
+static void get_hist(reader *r, crowd_hist *h)
 {
   crowd_hist_init(h);
-  d->num_requests = get_u64(r);
-  d->num_failures = get_u64(r);
-  d->total_content_length = get_u64(r);
-  d->first_request = get_double(r);
-  d->last_request = get_double(r);
   h->count = get_u64(r);
   h->min = get_u64(r);
   h->max = get_u64(r);
@@ -363,8 +465,52 @@ static void get_entry(reader *r, crowd_stats_delta *d, crowd_hist *h, double at)
     i += (size_t)gap;
     h->counts[i] += get_u64(r);
   }
-  d->hist = h;
+}
+
+/* Where an entry is decoded: 3 histograms of 13.8 kB, off the stack
+ * (single-threaded). */
+static struct {
+  crowd_hist hist, ttfb, corrected;
+  crowd_measure_delta measure;
+} dec;
+
+/* An entry's measure part (put_measure) into dec.measure; d->measure
+ * points at it when there is something to merge. */
+static void get_measure(reader *r, crowd_stats_delta *d)
+{
+  crowd_measure_delta *m = &dec.measure;
+  memset(m, 0, sizeof *m);
+  d->measure = NULL;
+  uint64_t what = get_u64(r);
+  if (what & MEASURE_TIMED) {
+    m->timed = get_u64(r);
+    for (int p = 0; p < CROWD_PHASE_COUNT; p++) {
+      m->sum[p] = get_u64(r);
+      m->max[p] = get_u64(r);
+    }
+    get_hist(r, &dec.ttfb);
+    m->ttfb = dec.ttfb.count ? &dec.ttfb : NULL;
+  }
+  if (what & MEASURE_CORRECTED) {
+    get_hist(r, &dec.corrected);
+    m->corrected = dec.corrected.count ? &dec.corrected : NULL;
+  }
+  if (m->timed || m->corrected)
+    d->measure = m;
+}
+
+/* One entry's body into d (its histograms into dec). */
+static void get_entry(reader *r, crowd_stats_delta *d, double at)
+{
+  d->num_requests = get_u64(r);
+  d->num_failures = get_u64(r);
+  d->total_content_length = get_u64(r);
+  d->first_request = get_double(r);
+  d->last_request = get_double(r);
+  get_hist(r, &dec.hist);
+  d->hist = &dec.hist;
   d->at = at;
+  get_measure(r, d);
 }
 
 static int apply_errors(reader *r, crowd_stats *st, bool exc)
@@ -402,23 +548,43 @@ int crowd_stats_wire_apply(crowd_stats *st, const unsigned char *frame, size_t l
   if (flen == 0 || flen > len)
     return -1;
   reader r = { frame + 4, frame + flen, false };
-  static crowd_hist h; /* 13.8 kB: off the stack; single-threaded */
   crowd_stats_delta d;
   if (get_u64(&r) != WIRE_VERSION)
     return -1;
   uint64_t flags = get_u64(&r);
   info->final = (flags & FLAG_FINAL) != 0;
-  info->spawned = (flags & FLAG_SPAWNED) != 0;
+  info->reset = (flags & FLAG_RESET) != 0;
+  info->ramped = get_u64(&r);
   info->users = get_u64(&r);
   info->user_errors = get_u64(&r);
   info->now = get_double(&r);
-  get_entry(&r, &d, &h, info->now);
+  uint64_t paced = get_u64(&r), late = get_u64(&r), max_lag = get_u64(&r);
+  double cpu_max = get_double(&r);
+  uint64_t na = get_u64(&r);
+  if (na > CROWD_STATS_WIRE_ARRIVALS)
+    return -1;
+  info->narrivals = (int)na;
+  for (uint64_t k = 0; k < na; k++) {
+    crowd_arrival_count *a = &info->arrivals[k];
+    uint64_t cls = get_u64(&r);
+    a->cls = cls < INT32_MAX ? (int)cls : -1;
+    a->started = get_u64(&r);
+    a->dropped = get_u64(&r);
+    a->pool = get_u64(&r);
+  }
+  if (r.bad)
+    return -1;
+  if (st == NULL)
+    return 0; /* the header only */
+  crowd_measure_run_merge(crowd_stats_measure_run(st), paced, late, max_lag, cpu_max,
+                          (flags & FLAG_CPU_WARNING) != 0);
+  get_entry(&r, &d, info->now);
   if (r.bad || (d.num_requests && crowd_stats_merge_entry(st, NULL, NULL, &d) != 0))
     return -1;
   uint64_t n = get_u64(&r);
   for (uint64_t k = 0; k < n && !r.bad; k++) {
     char *method = get_str(&r), *name = get_str(&r);
-    get_entry(&r, &d, &h, info->now);
+    get_entry(&r, &d, info->now);
     int rc = r.bad ? -1 : crowd_stats_merge_entry(st, method, name, &d);
     free(method);
     free(name);

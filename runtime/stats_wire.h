@@ -8,7 +8,12 @@
  * the 128-bit sum and the histogram's non-zero buckets, all as differences
  * except min/max, which merge idempotently), the errors and exceptions that
  * gained occurrences, the (expect ...) checks whose counts grew
- * (checks.h).  Integers are LEB128 varints, times raw doubles.
+ * (checks.h).  Each entry also carries its timing breakdown and corrected
+ * latency (measure.h: counts and sums as differences, maxima as they are,
+ * the TTFB and corrected histograms' changed buckets); the frame carries
+ * the run's paced and late task starts, largest lag and CPU, and the
+ * totals of each :arrival class (arrival.h).  Integers are LEB128 varints,
+ * times raw doubles.
  *
  * Ownership: the encoder (one per child) remembers what it has shipped and
  * is freed with crowd_stats_wire_enc_free; encoded frames are appended to a
@@ -22,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arrival.h"
 #include "stats.h"
 
 typedef struct crowd_stats_wire_enc crowd_stats_wire_enc;
@@ -37,11 +43,21 @@ typedef struct crowd_stats_wire_info {
   uint64_t user_errors; /* encode: the child's total so far; apply: the increase */
   double now;           /* when it was sent (wall clock) */
   bool final;           /* the child's last frame */
-  bool spawned;         /* the child has started all its users */
+  bool reset;           /* the first frame after the child reset its stats (--reset-stats) */
+  uint64_t ramped;      /* the last ramp the child completed (procs.c numbers them; 0: none) */
+  /* the :arrival classes' totals so far (not differences); at most
+   * CROWD_STATS_WIRE_ARRIVALS classes are shipped */
+#define CROWD_STATS_WIRE_ARRIVALS 64
+  crowd_arrival_count arrivals[CROWD_STATS_WIRE_ARRIVALS];
+  int narrivals;
 } crowd_stats_wire_info;
 
 crowd_stats_wire_enc *crowd_stats_wire_enc_new(void);
 void crowd_stats_wire_enc_free(crowd_stats_wire_enc *enc);
+/* The child's stats were reset (crowd_stats_reset, crowd_checks_reset):
+ * what was shipped counts from zero again (the task errors excepted, which
+ * a reset keeps). */
+void crowd_stats_wire_enc_reset(crowd_stats_wire_enc *enc);
 
 /* Append one frame to out: what st gained since the previous call.
  * 0, or -1 when out of memory (then nothing is appended and nothing is
@@ -54,6 +70,7 @@ int crowd_stats_wire_encode(crowd_stats_wire_enc *enc, const crowd_stats *st,
 size_t crowd_stats_wire_frame_len(const unsigned char *buf, size_t len);
 
 /* Merge one frame (header included) into st; info gets its fields.
+ * st NULL: only info is read (the stats are not checked nor merged).
  * 0, or -1 when the frame is malformed or memory ran out. */
 int crowd_stats_wire_apply(crowd_stats *st, const unsigned char *frame, size_t len,
                            crowd_stats_wire_info *info);

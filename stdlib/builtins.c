@@ -19,6 +19,7 @@
 #include <crowd/crowd.h>
 
 #include "runtime/rng.h"
+#include "runtime/shared.h"
 #include "runtime/user.h"
 #include "stdlib/bi.h"
 
@@ -292,8 +293,9 @@ int crowd_fn_counter(crowd_user *u, const char *site, crowd_val *out, const crow
   return 0;
 }
 
-/* Only the event loop's thread runs users: a plain counter is enough. */
-static int64_t crowd_bi_global_count;
+/* Only the event loop's thread runs users: a plain counter is enough in
+ * one process; with --processes the count is shared by all (shared.h). */
+static uint64_t crowd_bi_global_count;
 
 int crowd_fn_global_counter(crowd_user *u, const char *site, crowd_val *out, const crowd_val *args, int nargs)
 {
@@ -301,6 +303,6 @@ int crowd_fn_global_counter(crowd_user *u, const char *site, crowd_val *out, con
   (void)site;
   (void)args;
   (void)nargs;
-  crowd_val_int(out, ++crowd_bi_global_count);
+  crowd_val_int(out, (int64_t)crowd_shared_take(CROWD_SHARED_GLOBAL_COUNTER, &crowd_bi_global_count) + 1);
   return 0;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "runtime/histogram.h"
+#include "runtime/measure.h"
 #include "runtime/stats.h"
 #include "runtime/stats_wire.h"
 
@@ -159,6 +160,119 @@ START_TEST(test_three_children)
 }
 END_TEST
 
+/* A sample with a timing breakdown (and for some a corrected latency),
+ * and a paced start, into st. */
+static void sample_nth(crowd_stats *st, unsigned i)
+{
+    crowd_sample smp = { .response_us = 100 + i * 37 % 90000, .content_length = i % 50 };
+    smp.timing.valid = i % 4 != 0;
+    for (int p = 0; p < CROWD_PHASE_COUNT; p++)
+        smp.timing.us[p] = i % 7 == 0 ? 0 : (uint64_t)(p + 1) * (i * 13 % 5000);
+    smp.has_corrected = i % 3 == 0;
+    smp.corrected_us = smp.response_us + i * 101 % 70000;
+    crowd_stats_record_sample(st, "GET", i % 2 ? "/x" : "/y", &smp, T0 + i * 0.01);
+    crowd_stats_note_schedule(st, i * 997 % 30000);
+}
+
+static void assert_hist_eq(const crowd_hist *a, const crowd_hist *b)
+{
+    ck_assert((a == NULL) == (b == NULL));
+    if (a == NULL)
+        return;
+    ck_assert_uint_eq(a->count, b->count);
+    ck_assert_uint_eq(a->min, b->min);
+    ck_assert_uint_eq(a->max, b->max);
+    ck_assert_uint_eq(a->sum_lo, b->sum_lo);
+    ck_assert(memcmp(a->counts, b->counts, sizeof a->counts) == 0);
+}
+
+static void assert_measure_eq(const crowd_stats_entry *a, const crowd_stats_entry *b)
+{
+    ck_assert_uint_eq(crowd_measure_timed(a), crowd_measure_timed(b));
+    for (int p = 0; p < CROWD_PHASE_COUNT; p++) {
+        ck_assert_uint_eq(crowd_measure_phase_sum(a, (crowd_phase)p), crowd_measure_phase_sum(b, (crowd_phase)p));
+        ck_assert_uint_eq(crowd_measure_phase_max(a, (crowd_phase)p), crowd_measure_phase_max(b, (crowd_phase)p));
+    }
+    assert_hist_eq(crowd_measure_ttfb_hist(a), crowd_measure_ttfb_hist(b));
+    assert_hist_eq(crowd_measure_corrected_hist(a), crowd_measure_corrected_hist(b));
+}
+
+static void assert_measures_eq(const crowd_stats *a, const crowd_stats *b)
+{
+    assert_stats_eq(a, b);
+    assert_measure_eq(crowd_stats_total(a), crowd_stats_total(b));
+    for (size_t i = 0; i < crowd_stats_entry_count(a); i++)
+        assert_measure_eq(crowd_stats_entry_at(a, i), crowd_stats_entry_at(b, i));
+    ck_assert_uint_eq(crowd_measure_paced_starts(a), crowd_measure_paced_starts(b));
+    ck_assert_uint_eq(crowd_measure_late_starts(a), crowd_measure_late_starts(b));
+    ck_assert_uint_eq(crowd_measure_max_lag_us(a), crowd_measure_max_lag_us(b));
+}
+
+/* The timing breakdown, the corrected latency and the schedule counts
+ * merge exactly; after a reset (--reset-stats: the child's stats and its
+ * encoder, the parent's stats) only what follows is shipped; the arrival
+ * totals come through. */
+START_TEST(test_measure_and_reset)
+{
+    crowd_stats *direct = crowd_stats_new(T0), *child = crowd_stats_new(T0), *parent = crowd_stats_new(T0);
+    crowd_stats_wire_enc *enc = crowd_stats_wire_enc_new();
+    crowd_stats_wire_buf buf = { 0 };
+    crowd_stats_wire_info got = { 0 };
+    static crowd_stats_wire_info info;
+    ck_assert(direct && child && parent && enc);
+    unsigned i = 0;
+    for (int step = 0; step < 4; step++) {
+        for (unsigned k = 0; k < 400u * (unsigned)step; k++, i++) {
+            sample_nth(direct, i);
+            sample_nth(child, i);
+        }
+        info = (crowd_stats_wire_info){ .now = T0 + i * 0.01, .narrivals = 2, .ramped = 3 };
+        info.arrivals[0] = (crowd_arrival_count){ .cls = 1, .started = i, .dropped = 7, .pool = 3 };
+        info.arrivals[1] = (crowd_arrival_count){ .cls = 4, .started = 2, .dropped = 0, .pool = 1 };
+        ck_assert_int_eq(crowd_stats_wire_encode(enc, child, &info, &buf), 0);
+        size_t n = crowd_stats_wire_frame_len(buf.p, buf.len);
+        crowd_stats_wire_info head;
+        ck_assert_int_eq(crowd_stats_wire_apply(NULL, buf.p, n, &head), 0); /* the header only */
+        ck_assert_uint_eq(head.ramped, 3);
+        ck_assert_int_eq(head.narrivals, 2);
+        ck_assert_int_eq(head.arrivals[0].cls, 1);
+        ck_assert_uint_eq(head.arrivals[0].started, i);
+        ck_assert_uint_eq(head.arrivals[1].pool, 1);
+        ck_assert_int_eq(apply_all(parent, &buf, &got), 1);
+    }
+    assert_measures_eq(direct, parent);
+    ck_assert(crowd_measure_timed(crowd_stats_total(parent)) > 0);
+    ck_assert(crowd_measure_corrected_hist(crowd_stats_total(parent)) != NULL);
+
+    /* --reset-stats: both sides reset; only the samples after it arrive */
+    crowd_stats_reset(child, T0 + 100);
+    crowd_stats_wire_enc_reset(enc);
+    crowd_stats_reset(parent, T0 + 100);
+    crowd_stats *after = crowd_stats_new(T0 + 100);
+    ck_assert(after != NULL);
+    for (unsigned k = 0; k < 500; k++, i++) {
+        sample_nth(after, i);
+        sample_nth(child, i);
+    }
+    info = (crowd_stats_wire_info){ .now = T0 + i * 0.01, .reset = true };
+    ck_assert_int_eq(crowd_stats_wire_encode(enc, child, &info, &buf), 0);
+    crowd_stats_wire_info head;
+    ck_assert_int_eq(crowd_stats_wire_apply(NULL, buf.p, buf.len, &head), 0);
+    ck_assert(head.reset);
+    ck_assert_int_eq(head.narrivals, 0);
+    ck_assert_int_eq(apply_all(parent, &buf, &got), 1);
+    assert_measure_eq(crowd_stats_total(after), crowd_stats_total(parent));
+    ck_assert_uint_eq(crowd_stats_num_requests(after), crowd_stats_num_requests(parent));
+    ck_assert_uint_eq(crowd_measure_paced_starts(after), crowd_measure_paced_starts(parent));
+    crowd_stats_wire_buf_free(&buf);
+    crowd_stats_wire_enc_free(enc);
+    crowd_stats_free(direct);
+    crowd_stats_free(after);
+    crowd_stats_free(child);
+    crowd_stats_free(parent);
+}
+END_TEST
+
 /* A truncated or corrupted frame is refused, never read past its end. */
 START_TEST(test_malformed)
 {
@@ -194,6 +308,7 @@ static Suite *wire_suite(void)
     tcase_add_test(tc, test_roundtrip_one_child);
     tcase_add_test(tc, test_three_children);
     tcase_add_test(tc, test_malformed);
+    tcase_add_test(tc, test_measure_and_reset);
     suite_add_tcase(s, tc);
     return s;
 }
