@@ -239,20 +239,33 @@ static size_t url_path_start(const char *p, size_t len)
 /* URL text: bytes that cannot appear in a URL (controls, space, non-ASCII,
  * and " < > \\ ^ ` { | }) are percent-encoded, as python-requests does;
  * everything else, '%' included, is kept as the scenario wrote it. */
+static bool url_byte_unsafe(unsigned char c)
+{
+  return c <= 0x20 || c >= 0x7f || c == '"' || c == '<' || c == '>' || c == '\\' || c == '^' ||
+         c == '`' || c == '{' || c == '|' || c == '}';
+}
+
+/* Runs of bytes kept as they are go in with one copy (this runs for every
+ * request: host and path). */
 static int add_url_text(crowd_buf *b, const char *p, size_t len)
 {
   static const char hex[] = "0123456789ABCDEF";
-  int rc = 0;
-  for (size_t i = 0; i < len && rc == 0; i++) {
-    unsigned char c = (unsigned char)p[i];
-    if (c <= 0x20 || c >= 0x7f || strchr("\"<>\\^`{|}", c) != NULL) {
-      char enc[3] = { '%', hex[c >> 4], hex[c & 15] };
-      rc = crowd_buf_add(b, enc, 3);
-    } else {
-      rc = crowd_buf_addc(b, (char)c);
-    }
+  size_t i = 0;
+  while (i < len) {
+    size_t run = i;
+    while (run < len && !url_byte_unsafe((unsigned char)p[run]))
+      run++;
+    if (run > i && crowd_buf_add(b, p + i, run - i) != 0)
+      return -1;
+    if (run == len)
+      break;
+    unsigned char c = (unsigned char)p[run];
+    char enc[3] = { '%', hex[c >> 4], hex[c & 15] };
+    if (crowd_buf_add(b, enc, 3) != 0)
+      return -1;
+    i = run + 1;
   }
-  return rc;
+  return 0;
 }
 
 void crowd_req_path(crowd_user *u, const crowd_val *path)
