@@ -61,11 +61,13 @@ typedef struct curl_conn {
   curl_engine *engine;
   CURL *easy;
   CURLSH *share;       /* this user's connection cache (CURL_LOCK_DATA_CONNECT) */
+  CURLU *curlu;        /* the URL, parsed once per change (CURLOPT_CURLU) */
+  int curlu_on;        /* the handle has CURLOPT_CURLU (else CURLOPT_URL) */
   crowd_request *req;  /* the request in flight, or NULL */
   struct curl_slist *headers;
   /* What the easy handle was last given, so that a user repeating a request
    * costs no setopt, no copy of the URL and no rebuilt header list. */
-  crowd_buf set_url;        /* CURLOPT_URL */
+  crowd_buf set_url;        /* the URL in curlu (or CURLOPT_URL) */
   crowd_buf set_hdrs;       /* the crowd_request header block behind headers */
   const char *set_ctype;    /* ... its content_type */
   int set_method;           /* crowd_method + with_body * 16; -1: none yet */
@@ -371,12 +373,14 @@ static void *conn_new(void *engine)
   c->set_method = -1;
   c->easy = curl_easy_init();
   c->share = curl_share_init();
+  c->curlu = curl_url();
   /* The user's own connection cache: no lock functions, one thread. */
-  if (c->easy == NULL || c->share == NULL ||
+  if (c->easy == NULL || c->share == NULL || c->curlu == NULL ||
       curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
       curl_easy_setopt(c->easy, CURLOPT_SHARE, c->share) != CURLE_OK) {
     curl_easy_cleanup(c->easy);
     curl_share_cleanup(c->share);
+    curl_url_cleanup(c->curlu);
     free(c);
     return NULL;
   }
@@ -432,6 +436,7 @@ static void conn_free(void *conn)
   if (curl_share_cleanup(c->share) != CURLSHE_OK)
     crowd_log(CROWD_LOG_WARNING, "crowd.http", "a connection cache could not be freed");
   curl_slist_free_all(c->headers);
+  curl_url_cleanup(c->curlu); /* after the easy handle that pointed to it */
   crowd_buf_free(&c->set_url);
   crowd_buf_free(&c->set_hdrs);
   free(c);
@@ -506,13 +511,30 @@ static int same_headers(const curl_conn *c, const crowd_request *req, int with_b
   return req->headers.len == 0 || memcmp(c->set_hdrs.p, req->headers.p, req->headers.len) == 0;
 }
 
-/* CURLOPT_URL only when it changed: curl copies the string at each call. */
+/* The URL, only when it changed.  libcurl 7.88 parses a CURLOPT_URL string
+ * anew for every transfer (and formats it back); a CURLU handle it only
+ * copies, which saves about a sixth of its work per request.  The parse
+ * uses the flags curl gives a CURLOPT_URL; a URL it rejects goes to curl as
+ * a string, so the request fails with curl's own error. */
 static void set_url(curl_conn *c, const char *url)
 {
   size_t len = strlen(url);
   if (c->set_url.p && c->set_url.len == len && memcmp(c->set_url.p, url, len) == 0)
     return;
-  curl_easy_setopt(c->easy, CURLOPT_URL, url);
+  CURLUcode uc = curl_url_set(c->curlu, CURLUPART_URL, url, CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME);
+  if (uc == CURLUE_OK) {
+    if (!c->curlu_on)
+      curl_easy_setopt(c->easy, CURLOPT_CURLU, c->curlu);
+    c->curlu_on = 1;
+    /* curl keeps its text of the URL (retries, redirects) from the last
+     * CURLOPT_URL: none, so that it takes it from the new CURLU */
+    curl_easy_setopt(c->easy, CURLOPT_URL, (char *)NULL);
+  } else {
+    if (c->curlu_on)
+      curl_easy_setopt(c->easy, CURLOPT_CURLU, (CURLU *)NULL);
+    c->curlu_on = 0;
+    curl_easy_setopt(c->easy, CURLOPT_URL, url);
+  }
   crowd_buf_reset(&c->set_url);
   if (crowd_buf_add(&c->set_url, url, len) != 0)
     crowd_buf_reset(&c->set_url); /* out of memory: set it again next time */
