@@ -45,6 +45,7 @@ typedef struct child {
   int fd;              /* the read end; -1 once at EOF */
   int ctl;             /* the control pipe's write end; -1 when closed */
   bool reaped, final;  /* exited; sent its last delta */
+  bool signaled;       /* killed by a signal (said when reaped) */
   bool await_reset;    /* --reset-stats: its deltas are dropped until one says it has reset */
   uint64_t ramped;     /* the last ramp it completed */
   int code;            /* its exit code, as the run counts it */
@@ -426,10 +427,16 @@ static void parent_check_done(void)
     ev_break(P.r->loop, EVBREAK_ALL);
 }
 
+/* Its pipe at EOF and its exit reaped, in either order (its last delta
+ * may still be in the pipe when its exit is seen). */
 static void kid_done(child *c)
 {
-  if (c->fd < 0 && c->reaped)
+  if (c->fd < 0 && c->reaped) {
     P.live--;
+    if (!c->final && !c->signaled)
+      crowd_log(CROWD_LOG_ERROR, "crowd.procs", "process %d (pid %d) died with exit status %d before "
+                "its last stats; the run goes on with the others", (int)(c - P.kids), (int)c->pid, c->code);
+  }
   parent_check_done();
 }
 
@@ -514,11 +521,10 @@ size_t crowd_procs_user_count(const crowd_runner *r)
   return P.role == CROWD_PROCS_PARENT ? P.users : r->nusers;
 }
 
-void crowd_procs_print_arrivals(const crowd_runner *r, FILE *out)
+int crowd_procs_arrival_counts(const crowd_runner *r, crowd_arrival_count *sum, int max)
 {
   if (P.role != CROWD_PROCS_PARENT)
-    return;
-  crowd_arrival_count sum[CROWD_STATS_WIRE_ARRIVALS];
+    return -1;
   int n = 0;
   for (int k = 0; k < P.n; k++)
     for (int i = 0; i < P.kids[k].narrivals; i++) {
@@ -526,7 +532,7 @@ void crowd_procs_print_arrivals(const crowd_runner *r, FILE *out)
       int j = 0;
       while (j < n && sum[j].cls != a->cls)
         j++;
-      if (a->cls < 0 || a->cls >= r->sc->nusers)
+      if (a->cls < 0 || a->cls >= r->sc->nusers || (j == n && n == max))
         continue;
       if (j == n)
         sum[n++] = (crowd_arrival_count){ .cls = a->cls };
@@ -534,7 +540,15 @@ void crowd_procs_print_arrivals(const crowd_runner *r, FILE *out)
       sum[j].dropped += a->dropped;
       sum[j].pool += a->pool;
     }
-  crowd_arrival_print_counts(r->sc, sum, n, out);
+  return n;
+}
+
+void crowd_procs_print_arrivals(const crowd_runner *r, FILE *out)
+{
+  crowd_arrival_count sum[CROWD_STATS_WIRE_ARRIVALS];
+  int n = crowd_procs_arrival_counts(r, sum, CROWD_STATS_WIRE_ARRIVALS);
+  if (n >= 0)
+    crowd_arrival_print_counts(r->sc, sum, n, out);
 }
 
 /* A child's :arrival totals, summed over the children at the end. */
@@ -630,10 +644,8 @@ static void kid_exit_cb(struct ev_loop *loop, ev_child *w, int revents)
               "the run goes on with the others", k, (int)c->pid, WTERMSIG(st), strsignal(WTERMSIG(st)));
   } else {
     c->code = WEXITSTATUS(st);
-    if (!c->final)
-      crowd_log(CROWD_LOG_ERROR, "crowd.procs", "process %d (pid %d) died with exit status %d before "
-                "its last stats; the run goes on with the others", k, (int)c->pid, c->code);
   }
+  c->signaled = WIFSIGNALED(st);
   kid_done(c);
 }
 
@@ -799,6 +811,12 @@ static int fork_children(const crowd_scenario_desc *sc, const crowd_options *opt
 
 int crowd_procs_run(const crowd_scenario_desc *sc, const crowd_options *opt, const char *host, int nprocs)
 {
+  /* a shape's tick bad at 0: said here, as in one process, before any
+   * child is forked (the parent's runner runs it again to apply it) */
+  if (sc->shape && crowd_shape_check(sc->shape, host) != 0) {
+    crowd_log(CROWD_LOG_CRITICAL, "crowd.main", "could not start: shape %s gives no valid target", sc->shape->name);
+    return CROWD_EXIT_NO_START;
+  }
   P.n = nprocs;
   P.kids = calloc((size_t)nprocs, sizeof *P.kids);
   if (P.kids == NULL) {

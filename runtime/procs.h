@@ -32,6 +32,7 @@
 
 #include <crowd/crowd.h>
 
+#include "arrival.h"
 #include "dispatch.h"
 #include "options.h"
 
@@ -83,6 +84,10 @@ bool crowd_procs_stop(struct crowd_runner *r);
 /* The users running: the children's sum in the parent, r->nusers
  * elsewhere (a tick's user-count). */
 size_t crowd_procs_user_count(const struct crowd_runner *r);
+/* The parent's :arrival totals, summed over the children into
+ * sum[0..max) (scenario order); returns how many, or -1 elsewhere
+ * (crowd_arrival_counts there). */
+int crowd_procs_arrival_counts(const struct crowd_runner *r, crowd_arrival_count *sum, int max);
 /* The parent's end summary of the :arrival classes, summed over the
  * children (nothing elsewhere: crowd_arrival_print_summary). */
 void crowd_procs_print_arrivals(const struct crowd_runner *r, FILE *out);

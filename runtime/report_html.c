@@ -701,6 +701,32 @@ static void meta_item(FILE *f, const char *label, const char *value)
     fputs("</b></div>", f);
 }
 
+/* The :arrival classes' totals, as the console summary's lines. */
+static void arrival_items(const crowd_reports *rep, FILE *f)
+{
+    char label[160], a[160];
+    uint64_t dropped = 0;
+    for (int i = 0; i < rep->narrivals; i++) {
+        const crowd_arrival_count *c = &rep->arrivals[i];
+        if (c->cls < 0 || c->cls >= rep->sc->nusers)
+            continue;
+        const crowd_user_desc *u = &rep->sc->users[c->cls];
+        snprintf(label, sizeof label, "Arrivals %s", u->name);
+        snprintf(a, sizeof a, "%" PRIu64 " iterations started, %" PRIu64 " dropped (pool: %" PRIu64
+                 " users, :max-users %ld)", c->started, c->dropped, c->pool, u->arrival ? u->arrival->max_users : 0L);
+        fputs("<div class=\"arrival\"><span>", f); /* meta_item's label is not escaped: a class name is */
+        esc(f, label);
+        fputs("</span><b>", f);
+        esc(f, a);
+        fputs("</b></div>", f);
+        dropped += c->dropped;
+    }
+    if (dropped > 0) {
+        snprintf(a, sizeof a, "%" PRIu64, dropped);
+        meta_item(f, "Dropped iterations", a);
+    }
+}
+
 static void meta(crowd_reports *rep, FILE *f)
 {
     char a[64], b[64], c[64];
@@ -745,6 +771,7 @@ static void meta(crowd_reports *rep, FILE *f)
                  crowd_measure_cpu_warning(rep->st) ? " (above 90%: numbers may be skewed)" : "");
         meta_item(f, "Generator CPU", a);
     }
+    arrival_items(rep, f);
     meta_item(f, "crowd", PACKAGE_VERSION);
     fputs("</section>\n", f);
 }

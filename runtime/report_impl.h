@@ -52,6 +52,9 @@ struct crowd_reports {
     size_t nthresholds;
     bool have_thresholds;
 
+    crowd_arrival_count *arrivals; /* the :arrival classes' totals, scenario order */
+    int narrivals;
+
     struct ev_loop *loop;
     ev_periodic tick;
 };

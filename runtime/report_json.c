@@ -408,6 +408,10 @@ static void full_meta(crowd_reports *rep, struct jw *w)
     jw_float(w, "cpu_max_percent", crowd_measure_cpu_max(rep->st));
     jw_key(w, "cpu_warning");
     fputs(crowd_measure_cpu_warning(rep->st) ? "true" : "false", w->f);
+    uint64_t dropped = 0; /* the :arrival classes' (arrival.h), 0 without any */
+    for (int i = 0; i < rep->narrivals; i++)
+        dropped += rep->arrivals[i].dropped;
+    jw_u64(w, "dropped_iterations", dropped);
     jw_close(w, '}');
 }
 
@@ -453,6 +457,62 @@ static void full_checks(struct jw *w)
     jw_close(w, ']');
 }
 
+/* A ramping-rate profile: where it starts and each stage's end. */
+static void full_ramp(struct jw *w, const crowd_arrival_desc *d)
+{
+    jw_key(w, "ramp");
+    if (d->kind != CROWD_ARRIVAL_RAMPING) {
+        fputs("null", w->f);
+        return;
+    }
+    jw_open(w, '{');
+    jw_float(w, "start_rate", d->start_rate);
+    jw_key(w, "stages");
+    jw_open(w, '[');
+    for (int i = 0; i < d->nstages; i++) {
+        jw_item(w);
+        jw_open(w, '{');
+        jw_float(w, "duration", d->stages[i].duration);
+        jw_float(w, "rate", d->stages[i].rate);
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+    jw_close(w, '}');
+}
+
+/* The :arrival classes: the profile and the run's totals (summed over the
+ * processes of a --processes run); [] without any. */
+static void full_arrivals(crowd_reports *rep, struct jw *w)
+{
+    jw_key(w, "arrivals");
+    jw_open(w, '[');
+    for (int i = 0; i < rep->narrivals; i++) {
+        const crowd_arrival_count *c = &rep->arrivals[i];
+        if (c->cls < 0 || c->cls >= rep->sc->nusers || rep->sc->users[c->cls].arrival == NULL)
+            continue;
+        const crowd_arrival_desc *d = rep->sc->users[c->cls].arrival;
+        bool constant = d->kind == CROWD_ARRIVAL_CONSTANT;
+        jw_item(w);
+        jw_open(w, '{');
+        jw_str(w, "class", rep->sc->users[c->cls].name);
+        jw_str(w, "profile", constant ? "constant-rate" : "ramping-rate");
+        if (constant)
+            jw_float(w, "target_rate", d->rate);
+        else
+            jw_null(w, "target_rate");
+        full_ramp(w, d);
+        jw_key(w, "poisson");
+        fputs(d->poisson ? "true" : "false", w->f);
+        jw_u64(w, "pre_allocate", (uint64_t)(d->pre_allocate > 0 ? d->pre_allocate : 0));
+        jw_u64(w, "max_users", (uint64_t)(d->max_users > 0 ? d->max_users : 0));
+        jw_u64(w, "started_iterations", c->started);
+        jw_u64(w, "dropped_iterations", c->dropped);
+        jw_u64(w, "pool_peak", c->pool);
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+}
+
 void crowd_report_json_full(crowd_reports *rep, FILE *f)
 {
     struct jw w = { .f = f };
@@ -473,6 +533,7 @@ void crowd_report_json_full(crowd_reports *rep, FILE *f)
     full_errors(&w, "exceptions", rep->st, true);
     full_thresholds(rep, &w);
     full_checks(&w);
+    full_arrivals(rep, &w);
     jw_close(&w, '}');
     fputc('\n', f);
 }

@@ -286,6 +286,7 @@ void crowd_reports_free(crowd_reports *rep)
     free(rep->json_file);
     free(rep->report_json);
     free_thresholds(rep);
+    free(rep->arrivals);
     free(rep);
 }
 
@@ -326,6 +327,17 @@ void crowd_reports_set_thresholds(crowd_reports *rep, const crowd_report_thresho
         r->aborted = t[i].aborted;
     }
     rep->nthresholds = n;
+}
+
+void crowd_reports_set_arrivals(crowd_reports *rep, const crowd_arrival_count *c, int n)
+{
+    free(rep->arrivals);
+    rep->arrivals = NULL;
+    rep->narrivals = 0;
+    if (n <= 0 || (rep->arrivals = calloc((size_t)n, sizeof *rep->arrivals)) == NULL)
+        return;
+    memcpy(rep->arrivals, c, (size_t)n * sizeof *c);
+    rep->narrivals = n;
 }
 
 /* ---- the reports as they are now (the web UI) ---- */

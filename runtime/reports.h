@@ -27,6 +27,7 @@
 
 #include <crowd/crowd.h>
 
+#include "arrival.h"
 #include "history.h"
 #include "options.h"
 #include "stats.h"
@@ -76,5 +77,11 @@ typedef struct crowd_report_threshold {
     bool aborted;         /* it stopped the run (:abort-on-fail) */
 } crowd_report_threshold;
 void crowd_reports_set_thresholds(crowd_reports *rep, const crowd_report_threshold *t, size_t n);
+
+/* The :arrival classes' totals (arrival.h: iterations started and
+ * dropped, the pool's size; --processes: summed over the children), handed
+ * over by the runner before crowd_reports_finish; --report-json and --html
+ * show them.  Copied. */
+void crowd_reports_set_arrivals(crowd_reports *rep, const crowd_arrival_count *c, int n);
 
 #endif

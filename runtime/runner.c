@@ -690,6 +690,21 @@ static void runner_report_thresholds(crowd_runner *r)
   free(obs);
 }
 
+/* The :arrival classes' totals for the JSON and HTML reports: this
+ * process's, or the children's summed (--processes parent). */
+static void runner_report_arrivals(crowd_runner *r)
+{
+  int max = r->sc->nusers;
+  crowd_arrival_count *c = max > 0 ? calloc((size_t)max, sizeof *c) : NULL;
+  if (c == NULL)
+    return;
+  int n = crowd_procs_arrival_counts(r, c, max);
+  if (n < 0)
+    n = crowd_arrival_counts(r->arrival, c, max);
+  crowd_reports_set_arrivals(r->reports, c, n);
+  free(c);
+}
+
 /* Headless: the shape's first stage, or -u at -r; and the open-model
  * classes' arrivals. */
 static void runner_start_load(crowd_runner *r)
@@ -836,6 +851,7 @@ int crowd_runner_run(const crowd_scenario_desc *sc, const crowd_options *opt, co
   }
   /* every file report, complete, whatever stopped the run */
   runner_report_thresholds(&r);
+  runner_report_arrivals(&r);
   crowd_reports_finish(r.reports, code);
   crowd_reports_free(r.reports);
   r.reports = NULL;

@@ -318,6 +318,22 @@ int crowd_shape_prepare(crowd_shape *s, crowd_runner *r, const crowd_shape_desc 
   return 0;
 }
 
+int crowd_shape_check(const crowd_shape_desc *d, const char *host)
+{
+  if (d->tick == NULL)
+    return d->nstages > 0 ? 0 : -1;
+  crowd_shape s;
+  memset(&s, 0, sizeof s); /* no runner: crowd_shape_free stops no timer */
+  s.desc = d;
+  if (shape_tick_user(&s, d) != 0)
+    return -1;
+  s.tick_user->host = host;
+  crowd_shape_target tg;
+  int rc = shape_tick(&s, 0., 0, &tg);
+  crowd_shape_free(&s);
+  return rc < 0 ? -1 : 0;
+}
+
 int crowd_shape_start(crowd_shape *s, crowd_runner *r, const crowd_shape_desc *d)
 {
   if (!(s->prepared && s->desc == d && s->runner == r) && crowd_shape_prepare(s, r, d) != 0)

@@ -93,6 +93,11 @@ typedef struct crowd_shape {
  * its result kept for crowd_shape_start.  0, or -1 after logging why (a
  * bad tick: the run must not start). */
 int crowd_shape_prepare(crowd_shape *s, struct crowd_runner *r, const crowd_shape_desc *d);
+/* --processes: the parent's check before it forks (procs.c): a tick run
+ * once at run time 0 with 0 users, as crowd_shape_prepare does, on a
+ * pseudo-user of its own (no runner).  0, or -1 after logging why (a bad
+ * tick; an empty shape). */
+int crowd_shape_check(const crowd_shape_desc *d, const char *host);
 /* Start now (preparing first unless crowd_shape_prepare just ran).
  * Returns 0, or -1 (logged) for a bad tick or an empty shape. */
 int crowd_shape_start(crowd_shape *s, struct crowd_runner *r, const crowd_shape_desc *d);
