@@ -112,8 +112,8 @@ EXTRA_DIST += tests/e2e/load_control.sh
 # bad ticks; a shape and an :arrival class driven from the web UI's /swarm.
 TESTS += tests/e2e/shape_tick.sh tests/e2e/webui_shape.sh
 EXTRA_DIST += tests/e2e/shape_tick.sh tests/e2e/webui_shape.sh
-TESTS += tests/e2e/processes.sh tests/e2e/processes_load.sh
-EXTRA_DIST += tests/e2e/processes.sh tests/e2e/processes_load.sh
+TESTS += tests/e2e/processes.sh tests/e2e/processes_load.sh tests/e2e/processes_shapes.sh
+EXTRA_DIST += tests/e2e/processes.sh tests/e2e/processes_load.sh tests/e2e/processes_shapes.sh
 TESTS += tests/e2e/checkout.sh tests/e2e/failures.sh tests/e2e/unreachable.sh \
 	tests/e2e/options.sh tests/e2e/signals.sh
 EXTRA_DIST += tests/e2e/checkout.sh tests/e2e/failures.sh tests/e2e/unreachable.sh \
