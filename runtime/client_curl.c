@@ -31,6 +31,7 @@
 #include "request.h"
 
 #define DEFAULT_TIMEOUT_MS 60000L
+#define CROWD_CURL_AGENT "crowd/" PACKAGE_VERSION
 
 typedef struct curl_engine curl_engine;
 
@@ -398,20 +399,14 @@ static void *conn_new(void *engine)
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
-  curl_easy_setopt(h, CURLOPT_USERAGENT, "crowd/" PACKAGE_VERSION);
+  /* the header callback and the decoders: apply_keep; the User-Agent:
+   * build_headers */
   /* Locust's HttpUser (python-requests) follows redirects, up to 30 */
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
   curl_easy_setopt(h, CURLOPT_MAXREDIRS, 30L);
   /* HTTP/1.1 unless :http2 (apply_flags): libcurl would otherwise take
    * HTTP/2 by ALPN on https, which python-requests never does */
   curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-  /* Every encoding curl knows (gzip, deflate, br, zstd) is decoded when the
-   * body is kept (conn_start); build_headers removes the Accept-Encoding
-   * this would send, so nothing is advertised unless the scenario says so. */
-  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-  curl_easy_setopt(h, CURLOPT_HTTP_CONTENT_DECODING, 0L);
   return c;
 }
 
@@ -499,6 +494,10 @@ static int build_headers(curl_conn *c, const crowd_request *req, int with_body)
     return -1;
   if (!has_header(req, "Accept-Encoding") && add_header(c, "Accept-Encoding:") != 0)
     return -1;
+  /* a header of the list rather than CURLOPT_USERAGENT, which curl formats
+   * anew for every transfer */
+  if (!has_header(req, "User-Agent") && add_header(c, "User-Agent: " CROWD_CURL_AGENT) != 0)
+    return -1;
   return 0;
 }
 
@@ -585,6 +584,21 @@ static void apply_cert(curl_conn *c, const crowd_cert *cert)
   c->set_cert = cert;
 }
 
+/* A request whose response is kept (a check or a save reads it) gets its
+ * headers (header_cb) and its body decoded, in every encoding curl knows
+ * (CURLOPT_ACCEPT_ENCODING ""; build_headers removes the Accept-Encoding
+ * this would send, so nothing is advertised unless the scenario says so).
+ * Any other has no header callback and no decoder at all. */
+static void apply_keep(curl_conn *c, int keep)
+{
+  CURL *h = c->easy;
+  c->set_decoding = keep;
+  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, keep ? "" : (char *)NULL);
+  curl_easy_setopt(h, CURLOPT_HTTP_CONTENT_DECODING, (long)keep);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, keep ? header_cb : NULL);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, keep ? (void *)c : NULL);
+}
+
 static int conn_start(void *conn, crowd_request *req)
 {
   curl_conn *c = conn;
@@ -613,10 +627,8 @@ static int conn_start(void *conn, crowd_request *req)
   apply_flags(c, req->flags);
   if (req->cert != c->set_cert)
     apply_cert(c, req->cert);
-  if (c->set_decoding != (req->keep_response != 0)) {
-    c->set_decoding = req->keep_response ? 1 : 0;
-    curl_easy_setopt(h, CURLOPT_HTTP_CONTENT_DECODING, (long)c->set_decoding);
-  }
+  if (c->set_decoding != (req->keep_response != 0))
+    apply_keep(c, req->keep_response != 0);
 
   int method = (int)req->method + with_body * 16;
   if (method != c->set_method) {
