@@ -202,6 +202,7 @@ def report_json():
     check(sum(c for _, _, c in t["histogram_us"]) == total_reqs, "report-json: histogram count")
     check(len(doc["entries"]) == len(stats_rows) - 1, "report-json: entries")
     check(len(doc["errors"]) == len(read_csv("p_failures.csv")) - 1, "report-json: errors")
+    check(doc["arrivals"] == [] and doc["generator"]["dropped_iterations"] == 0, "report-json: arrivals")
 
 
 def html():
