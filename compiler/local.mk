@@ -11,7 +11,9 @@ libcrowdc_a_SOURCES = \
 	%D%/diag.c %D%/diag.h \
 	%D%/load.c %D%/load.h \
 	%D%/parse.h \
-	%D%/sema.c %D%/sema.h \
+	%D%/sema.c %D%/sema.h %D%/sema_int.h \
+	%D%/sema_events.c %D%/sema_expr.c %D%/sema_extends.c %D%/sema_flow.c \
+	%D%/sema_request.c %D%/sema_resp.c %D%/sema_users.c \
 	%D%/thresholds.c %D%/thresholds.h \
 	%D%/upload.c %D%/upload.h \
 	stdlib/jsonpath.c stdlib/jsonpath.h \

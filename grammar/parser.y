@@ -1,6 +1,6 @@
 /* parser.y — s-expressions: a file is a sequence of data; a datum is an atom
  * (made by the scanner) or a list ( ), vector [ ] or map { } of data.
- * Actions only build nodes; every check lives in compiler/sema.c. */
+ * Actions only build nodes; every check lives in compiler/sema*.c. */
 %define api.pure full
 %define api.prefix {crowdc_yy}
 %define api.location.type {crowdc_loc}
