@@ -6,7 +6,7 @@ libcrowdc_a_SOURCES = \
 	%D%/ast.c %D%/ast.h \
 	%D%/builtins.c %D%/builtins.h \
 	%D%/cc.c %D%/cc.h \
-	%D%/codegen.c %D%/codegen.h \
+	%D%/codegen.c %D%/codegen.h %D%/codegen_int.h %D%/codegen_stmt.c \
 	%D%/compile.c %D%/compile.h \
 	%D%/diag.c %D%/diag.h \
 	%D%/load.c %D%/load.h \
