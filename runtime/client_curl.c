@@ -393,7 +393,9 @@ static void *conn_new(void *engine)
   CURL *h = c->easy;
   curl_easy_setopt(h, CURLOPT_PRIVATE, (char *)c);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_PROXY, "");       /* no *_proxy environment lookups */
+  /* no proxy, and no *_proxy / no_proxy environment lookups per transfer */
+  curl_easy_setopt(h, CURLOPT_PROXY, "");
+  curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
   /* the per-user cookie engine starts with the first request that keeps
    * cookies (apply_flags): a user with :cookies false never has one */
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);

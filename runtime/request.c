@@ -239,10 +239,17 @@ static size_t url_path_start(const char *p, size_t len)
 /* URL text: bytes that cannot appear in a URL (controls, space, non-ASCII,
  * and " < > \\ ^ ` { | }) are percent-encoded, as python-requests does;
  * everything else, '%' included, is kept as the scenario wrote it. */
+/* " < > \\ ^ ` { | } as bits of two words (bytes 0x00-0x3f, 0x40-0x7f) */
+#define URL_BIT(c) (UINT64_C(1) << ((c) & 63))
+static const uint64_t url_unsafe_lo = URL_BIT('"') | URL_BIT('<') | URL_BIT('>');
+static const uint64_t url_unsafe_hi = URL_BIT('\\') | URL_BIT('^') | URL_BIT('`') | URL_BIT('{') |
+                                      URL_BIT('|') | URL_BIT('}');
+
 static bool url_byte_unsafe(unsigned char c)
 {
-  return c <= 0x20 || c >= 0x7f || c == '"' || c == '<' || c == '>' || c == '\\' || c == '^' ||
-         c == '`' || c == '{' || c == '|' || c == '}';
+  if (c <= 0x20 || c >= 0x7f)
+    return true;
+  return ((c < 64 ? url_unsafe_lo : url_unsafe_hi) >> (c & 63)) & 1;
 }
 
 /* Runs of bytes kept as they are go in with one copy (this runs for every

@@ -129,6 +129,17 @@ START_TEST(names)
 }
 END_TEST
 
+START_TEST(path_text)
+{
+  /* bytes that cannot appear in a URL are encoded, runs of others kept */
+  get("/a b\"<>\\^`{|}\x7f\x01é%41?x=[1]~");
+  ck_assert_str_eq(u->req.url.p,
+                   "http://127.0.0.1:8080/a%20b%22%3C%3E%5C%5E%60%7B%7C%7D%7F%01%C3%A9%41?x=[1]~");
+  get("   ");
+  ck_assert_str_eq(u->req.url.p, "http://127.0.0.1:8080/%20%20%20");
+}
+END_TEST
+
 START_TEST(query_encoding)
 {
   crowd_val k1 = S("q"), v1 = S("a b&c=d/é~_.-"), k2 = S("n"), v2 = CROWD_VAL_NIL;
@@ -482,6 +493,7 @@ int main(void)
   tcase_add_test(tc, url_joining);
   tcase_add_test(tc, url_host_with_slash);
   tcase_add_test(tc, names);
+  tcase_add_test(tc, path_text);
   tcase_add_test(tc, query_encoding);
   tcase_add_test(tc, form_body);
   tcase_add_test(tc, headers);
