@@ -41,7 +41,9 @@ struct crowd_arrival {
 /* ---- the schedule ------------------------------------------------------ */
 
 /* The time (seconds from the start) at which the integral of the rate
- * reaches k, or -1 past the end of a ramping profile. */
+ * reaches k, or -1 at or past the end of a ramping profile: arrivals fall
+ * at k = 0, 1, 2... while k is below the whole area, so a ramp whose
+ * integral is N starts N iterations (as k6), not one more at its end. */
 static double arrival_time_for(const crowd_arrival_desc *d, double k)
 {
   if (k <= 0)
@@ -52,7 +54,7 @@ static double arrival_time_for(const crowd_arrival_desc *d, double k)
   for (int i = 0; i < d->nstages; i++) {
     double dur = d->stages[i].duration, r1 = d->stages[i].rate;
     double area = (r0 + r1) / 2 * dur;
-    if (k <= area && area > 0) {
+    if (k < area) {
       /* r0 tau + (r1 - r0) tau^2 / (2 dur) = k, the stable root */
       double a = (r1 - r0) / (2 * dur), disc = r0 * r0 + 4 * a * k;
       double tau = disc > 0 ? 2 * k / (r0 + sqrt(disc)) : dur;
