@@ -4,7 +4,8 @@
 #   bench/run.sh [--mode MODE] [--duration 10] [--repeat 3] [--users 50]
 #                [--build DIR] [--port 18080] [--keep]
 #
-# MODE: throughput (default), memory, latency, startup, compile, stats, all.
+# MODE: throughput (default), memory, latency, startup, compile, stats,
+# scaling (--processes), all.
 # doc/performance.md explains the method and records the latest figures.
 # Run on demand on a Debian machine with two or more cores; never part of
 # make check.  Every server it starts listens on 127.0.0.1 only, every run
@@ -15,7 +16,7 @@ mode=throughput duration=10 repeat=3 users=50 port=18080 keep=
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${CROWD_BUILD:-}
 usage() {
-  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 }
 while [ $# -gt 0 ]; do
@@ -31,7 +32,7 @@ while [ $# -gt 0 ]; do
   *) echo "run.sh: unknown argument '$1'" >&2; usage ;;
   esac
 done
-case $mode in throughput | memory | latency | startup | compile | stats | all) ;;
+case $mode in throughput | memory | latency | startup | compile | stats | scaling | all) ;;
 *) echo "run.sh: unknown mode '$mode'" >&2; usage ;; esac
 case "$duration$repeat$users$port" in *[!0-9]*) echo "run.sh: numbers only" >&2; exit 2 ;; esac
 want() { [ "$mode" = all ] || [ "$mode" = "$1" ]; }
@@ -60,12 +61,12 @@ need_bin() { # need_bin PROGRAM DEBIAN-PACKAGE [MODE...]
     install+=("$pkg")
   }
 }
-need_bin nginx nginx-light throughput memory
+need_bin nginx nginx-light throughput memory scaling
 need_bin wrk wrk throughput latency startup
 need_bin locust python3-locust throughput memory
-need_bin taskset util-linux throughput memory latency
-need_bin /usr/bin/time time throughput memory compile
-need_bin python3 python3 throughput memory latency startup
+need_bin taskset util-linux throughput memory latency scaling
+need_bin /usr/bin/time time throughput memory compile scaling
+need_bin python3 python3 throughput memory latency startup scaling
 
 if [ ${#install[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   say "run.sh: installing ${install[*]} (apt-get)"
@@ -126,13 +127,13 @@ machine() {
 
 # ---- nginx -------------------------------------------------------------------------
 
-nginx_pid=
+nginx_pid= nginx_workers=1
 nginx_start() { # nginx_start WORKER_CONNECTIONS
   mkdir -p "$tmp/nginx"
   cat > "$tmp/nginx/nginx.conf" <<EOF
 daemon off;
-master_process off;
-worker_processes 1;
+master_process $([ "$nginx_workers" -gt 1 ] && echo on || echo off);
+worker_processes $nginx_workers;
 worker_rlimit_nofile 20000;
 pid $tmp/nginx/nginx.pid;
 error_log $tmp/nginx/error.log warn;
@@ -208,7 +209,7 @@ run_gen() { # run_gen GENERATOR SECONDS USERS [PATH]
     exe=$(compile "${SCENARIO:-throughput}" "${g#crowd-}")
     [ -n "$exe" ] || { echo "crowdc refused the scenario" > "$tmp/run/err"; return 1; }
     "${time[@]}" "${prio[@]}" "${core1[@]}" timeout $((d + 60)) "$exe" --headless \
-      -u "$u" -r "${RATE:-$u}" -t "${d}s" -H "$host" --only-summary \
+      -u "$u" -r "${RATE:-$u}" -t "${d}s" -H "$host" --only-summary ${PROCS:+--processes "$PROCS"} \
       > "$tmp/run/out" 2> "$tmp/run/err" ;;
   esac
   echo $? > "$tmp/run/code"
@@ -472,6 +473,56 @@ compile_time() {
     "$e" "$fu" "$(awk -v a="$fu" -v b="$e" 'BEGIN {print a - b}')"
 }
 
+# ---- scaling: --processes -------------------------------------------------------------------------
+
+# Does one crowd executable scale with cores?  With 2C cores nginx gets the
+# first C (C workers) and crowd-fast the other C, run with --processes 1 and
+# then C: the req/s ratio is the speed-up.  On a 2-core machine (C = 1) both
+# runs share one core, so the figure is what --processes costs (CPU per
+# request with 2 processes against 1, merging included), not a speed-up.
+scaling() {
+  local half=$((ncpu / 2)) procs p r
+  local save0=("${core0[@]}") save1=("${core1[@]}")
+  core0=(taskset -c "0-$((half - 1))") core1=(taskset -c "$half-$((half * 2 - 1))")
+  procs=(1 "$half")
+  [ "$half" = 1 ] && procs=(1 2)
+  say ""
+  say "== scaling: nginx ($half workers) on cores 0-$((half - 1)), crowd-fast on cores $half-$((half * 2 - 1)), $users connections, ${duration}s x $repeat"
+  [ "$half" = 1 ] && say "   (2 cores: both runs share one core; the ratio is --processes' cost, not a speed-up)"
+  available crowd-fast || return
+  nginx_workers=$half
+  nginx_start 4096
+  for p in "${procs[@]}"; do : > "$tmp/sc-$p"; done
+  for ((r = 1; r <= repeat; r++)); do
+    for p in "${procs[@]}"; do
+      PROCS=$p run_gen crowd-fast "$duration" "$users"
+      local res
+      res=$(run_parse crowd-fast)
+      echo "$res" >> "$tmp/sc-$p"
+      say "  round $r processes $p: $res"
+    done
+  done
+  nginx_stop
+  nginx_workers=1 core0=("${save0[@]}") core1=("${save1[@]}")
+  echo
+  echo "Scaling (crowd-fast --processes, $users connections, ${duration}s runs, median of $repeat)"
+  printf '%-10s %10s %12s %15s  %s\n' processes "req/s" "x 1 process" "CPU s/100k req" runs
+  local base=
+  for p in "${procs[@]}"; do
+    local ok rps cpu
+    ok=$(grep -v '^FAILED' "$tmp/sc-$p")
+    if [ -z "$ok" ]; then
+      printf '%-10s %10s  %s\n' "$p" - "all runs FAILED (see above)"
+      continue
+    fi
+    rps=$(echo "$ok" | awk '{print $2}' | median)
+    cpu=$(echo "$ok" | awk '{print $3 / $1 * 100000}' | median)
+    [ -z "$base" ] && base=$rps
+    printf '%-10s %10.0f %12.2f %15.2f  %s ok\n' "$p" "$rps" "$(awk -v a="$rps" -v b="$base" 'BEGIN {print a / b}')" \
+      "$cpu" "$(echo "$ok" | wc -l)"
+  done
+}
+
 # ---- stats micro-benchmark ---------------------------------------------------------------------------
 
 stats() {
@@ -491,4 +542,5 @@ want latency && latency
 want startup && startup
 want compile && compile_time
 want stats && stats
+want scaling && scaling
 exit 0
