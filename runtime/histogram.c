@@ -48,15 +48,20 @@ static void add_sum(crowd_hist *h, uint64_t lo, uint64_t hi)
     h->sum_hi += hi + (h->sum_lo < lo); /* carry */
 }
 
-void crowd_hist_record(crowd_hist *h, uint64_t value_us)
+uint64_t *crowd_hist_record_deferred(crowd_hist *h, uint64_t value_us)
 {
-    h->counts[crowd_hist_bucket_of(value_us)]++;
     h->count++;
     if (value_us < h->min)
         h->min = value_us;
     if (value_us > h->max)
         h->max = value_us;
     add_sum(h, value_us, 0);
+    return &h->counts[crowd_hist_bucket_of(value_us)];
+}
+
+void crowd_hist_record(crowd_hist *h, uint64_t value_us)
+{
+    (*crowd_hist_record_deferred(h, value_us))++;
 }
 
 void crowd_hist_merge(crowd_hist *dst, const crowd_hist *src)

@@ -39,6 +39,10 @@ typedef struct crowd_hist {
 void crowd_hist_init(crowd_hist *h);
 void crowd_hist_reset(crowd_hist *h);
 void crowd_hist_record(crowd_hist *h, uint64_t value_us);
+/* crowd_hist_record in two steps: counts the value in count, min, max and
+ * sum, and returns its bucket's counter, which the caller increments (the
+ * histogram is complete once it has; stats.c batches these increments). */
+uint64_t *crowd_hist_record_deferred(crowd_hist *h, uint64_t value_us);
 /* dst += src (counts, totals, min, max). */
 void crowd_hist_merge(crowd_hist *dst, const crowd_hist *src);
 

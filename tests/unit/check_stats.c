@@ -304,6 +304,36 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* Histogram buckets are filled in batches: whatever reads a histogram sees
+ * every sample in its buckets, and a late sample for an earlier second of
+ * the window counts in that second. */
+START_TEST(test_batched_histograms)
+{
+    crowd_stats *st = crowd_stats_new(100.0);
+    char name[64];
+    for (int i = 0; i < 1000; i++) {
+        snprintf(name, sizeof name, "/api/items/%d", i % 7);
+        crowd_stats_record(st, "GET", name, (uint64_t)(i % 7) * 1000 + 5, 0, NULL, 100.5);
+    }
+    for (int k = 0; k < 7; k++) {
+        snprintf(name, sizeof name, "/api/items/%d", k);
+        const struct crowd_hist *h = crowd_stats_entry_hist(find(st, "GET", name));
+        uint64_t sum = 0;
+        for (size_t b = 0; b < CROWD_HIST_BUCKETS; b++)
+            sum += h->counts[b];
+        ck_assert_uint_eq(sum, crowd_hist_count(h));
+        ck_assert(crowd_hist_percentile(h, 0.5) == (double)k * 1000 + 5);
+    }
+    const crowd_stats_entry *e = find(st, "GET", "/api/items/0");
+    crowd_stats_record(st, "GET", "/api/items/0", 7, 0, NULL, 102.5);
+    crowd_stats_record(st, "GET", "/api/items/0", 7, 0, NULL, 101.5); /* late */
+    crowd_stats_record(st, "GET", "/api/items/0", 7, 0, NULL, 100.7); /* later still */
+    /* seconds 0, 1, 2: 143 + 1 (late), 1, 1 */
+    ck_assert(crowd_stats_entry_current_rps(st, e, 103.0) == 146.0 / 3.0);
+    crowd_stats_free(st);
+}
+END_TEST
+
 START_TEST(test_current_rate_window)
 {
     crowd_stats *st = crowd_stats_new(1000.0);
@@ -503,6 +533,7 @@ static Suite *stats_suite(void)
     tcase_add_test(tc, test_entries_and_total);
     tcase_add_test(tc, test_many_entries);
     tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_batched_histograms);
     tcase_add_test(tc, test_current_rate_window);
     tcase_add_test(tc, test_console_small_times);
     tcase_add_test(tc, test_console_utf8_name);
