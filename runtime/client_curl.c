@@ -7,9 +7,10 @@
  * every curl_multi_socket_action.
  *
  * Ownership: the engine owns the multi handle, the timer and the socket
- * watchers; a connection (one per user) owns its easy handle, its header list
- * and its error buffer, its share (its own connection cache) and borrows the
- * user's crowd_request while a transfer runs.  Reusing the easy handle keeps
+ * watchers; a connection (one per user) owns its easy handle, its header list,
+ * its URL handle (CURLU) and its error buffer, its share (its own connection
+ * cache) and borrows the user's crowd_request while a transfer runs.
+ * Reusing the easy handle keeps
  * cookies per user; the share keeps the connection per user: without it all
  * easy handles of the multi handle draw from one pool, and a user's request
  * may go out on another user's idle connection.
