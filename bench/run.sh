@@ -4,8 +4,8 @@
 #   bench/run.sh [--mode MODE] [--duration 10] [--repeat 3] [--users 50]
 #                [--build DIR] [--port 18080] [--keep]
 #
-# MODE: throughput (default), memory, latency, startup, compile, stats,
-# scaling (--processes), all.
+# MODE: throughput (default; wrk, Locust, a bare libcurl loop, crowd),
+# memory, latency, startup, compile, stats, scaling (--processes), all.
 # doc/performance.md explains the method and records the latest figures.
 # Run on demand on a Debian machine with two or more cores; never part of
 # make check.  Every server it starts listens on 127.0.0.1 only, every run
@@ -204,6 +204,9 @@ run_gen() { # run_gen GENERATOR SECONDS USERS [PATH]
       timeout $((d + 60)) "$PY" "$LOCUST" --headless -f "$src/bench/locustfile_${g#locust-}.py" \
       -u "$u" -r "$u" -t "${d}s" -H "$host" --only-summary --loglevel WARNING --stop-timeout 2 \
       > "$tmp/run/out" 2> "$tmp/run/err" ;;
+  curl-loop)
+    "${time[@]}" "${prio[@]}" "${core1[@]}" timeout $((d + 60)) "$build/bench/curl_loop" "$host$path" "$u" "$d" \
+      > "$tmp/run/out" 2> "$tmp/run/err" ;;
   crowd-http | crowd-fast)
     local exe
     exe=$(compile "${SCENARIO:-throughput}" "${g#crowd-}")
@@ -224,6 +227,8 @@ run_parse() { # run_parse GENERATOR
     reqs=$(awk '/requests in/ {print $1}' "$tmp/run/out")
     rps=$(awk '/^Requests\/sec/ {print $2}' "$tmp/run/out")
     fails=$(awk '/Non-2xx|Socket errors/ {n += $NF} END {print n + 0}' "$tmp/run/out")
+  elif [ "$g" = curl-loop ]; then
+    read -r _ reqs _ fails _ _ _ rps < "$tmp/run/out"
   else
     "$PY" "$src/tests/e2e/console.py" "$tmp/run/err" > "$tmp/run/report.json" 2>/dev/null &&
       read -r reqs rps fails < <("$PY" -c '
@@ -245,6 +250,10 @@ print(t["reqs"], t["rps"], t["fails"]) if t else print("")' "$tmp/run/report.jso
 
 available() { # available GENERATOR: 0, or 1 with a note
   case $1 in
+  curl-loop)
+    make -s -C "$build" bench/curl_loop >/dev/null 2>&1 && return 0
+    say "note: cannot build bench/curl_loop; curl-loop skipped"
+    return 1 ;;
   crowd-fast)
     [ -n "$(compile "${SCENARIO:-throughput}" fast)" ] && return 0
     say "note: crowdc does not accept ':client fast' yet; crowd-fast skipped"
@@ -260,7 +269,7 @@ throughput() {
   say "== throughput: nginx on core 0, each generator on core 1, $users connections, closed loop, ${duration}s x $repeat"
   nginx_start 4096
   local gens=() g r
-  for g in wrk locust-fast locust-http crowd-http crowd-fast; do available "$g" && gens+=("$g"); done
+  for g in wrk locust-fast locust-http curl-loop crowd-http crowd-fast; do available "$g" && gens+=("$g"); done
   for g in "${gens[@]}"; do : > "$tmp/tp-$g"; done
   for ((r = 1; r <= repeat; r++)); do
     for g in "${gens[@]}"; do # alternate: round r runs every generator once
@@ -305,6 +314,10 @@ tp_table() {
     [ "$failed" != 0 ] && runs="$runs, $failed FAILED (see above)"
     printf '%-12s %10s %7s %12s %15s %9s  %s\n' "$g" "$rps" "$xw" "$xl" "$cpu" "$mem" "$runs"
   done < "$tmp/tp-summary"
+  # the http client against its library's ceiling: the bare libcurl loop
+  awk '$1 == "curl-loop" && $2 != "-" {l = $2; lc = $3} $1 == "crowd-http" && $2 != "-" {h = $2; hc = $3}
+       END {if (l && h) printf "crowd-http: %.2fx the bare libcurl loop'"'"'s req/s, %.2fx its CPU per request\n", h / l, hc / lc}' \
+    "$tmp/tp-summary"
 }
 
 # ---- memory per user ----------------------------------------------------------------------
