@@ -114,15 +114,23 @@ static void sent_clear(struct sent_entry *s)
   s->ttfb = s->corrected = NULL;
 }
 
+/* memset of n bytes; the arrays are NULL while empty, and memset(NULL, 0,
+ * 0) is undefined behaviour all the same. */
+static void wire_zero(void *p, size_t n)
+{
+  if (n > 0)
+    memset(p, 0, n);
+}
+
 void crowd_stats_wire_enc_reset(crowd_stats_wire_enc *enc)
 {
   sent_clear(&enc->total);
   for (size_t i = 0; i < enc->nentries; i++)
     sent_clear(enc->entries[i]);
-  memset(enc->errors, 0, enc->nerrors * sizeof *enc->errors);
-  memset(enc->exceptions, 0, enc->nexceptions * sizeof *enc->exceptions);
-  memset(enc->check_passes, 0, enc->nchecks * sizeof *enc->check_passes);
-  memset(enc->check_fails, 0, enc->nchecks2 * sizeof *enc->check_fails);
+  wire_zero(enc->errors, enc->nerrors * sizeof *enc->errors);
+  wire_zero(enc->exceptions, enc->nexceptions * sizeof *enc->exceptions);
+  wire_zero(enc->check_passes, enc->nchecks * sizeof *enc->check_passes);
+  wire_zero(enc->check_fails, enc->nchecks2 * sizeof *enc->check_fails);
   enc->paced = enc->late = 0;
 }
 
