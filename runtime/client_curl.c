@@ -6,14 +6,16 @@
  * timeout (CURLMOPT_TIMERFUNCTION), and the finished transfers collected after
  * every curl_multi_socket_action.
  *
- * Ownership: the engine owns the multi handle, the timer and the socket
- * watchers; a connection (one per user) owns its easy handle, its header list,
- * its URL handle (CURLU) and its error buffer, its share (its own connection
- * cache) and borrows the user's crowd_request while a transfer runs.
- * Reusing the easy handle keeps
- * cookies per user; the share keeps the connection per user: without it all
- * easy handles of the multi handle draw from one pool, and a user's request
- * may go out on another user's idle connection.
+ * Ownership: the engine owns the multi handle, the timer, the socket
+ * watchers and the idle easy handles of its pool; a connection (one per
+ * user) owns its share (its own connection cache, cookies and TLS sessions)
+ * and borrows, for the request in flight only, an easy handle of the pool
+ * (curl_hnd: with its header list, URL handle (CURLU) and error buffer) and
+ * the user's crowd_request.  A waiting user holds no easy handle: that is
+ * most of an idle user's memory in libcurl 7.88 (doc/performance.md).
+ * The share keeps the connection, the cookies and the TLS sessions per
+ * user: without it all easy handles of the multi handle draw from one pool,
+ * and a user's request may go out on another user's idle connection.
  */
 
 #include <errno.h>
@@ -35,6 +37,14 @@
 #define CROWD_CURL_AGENT "crowd/" PACKAGE_VERSION
 
 typedef struct curl_engine curl_engine;
+typedef struct curl_hnd curl_hnd;
+
+/* The pool keeps as many easy handles as were in flight at most over the
+ * last one to two seconds, plus a few: more are freed as they come back,
+ * so that memory follows the requests in flight, while a closed loop whose
+ * requests finish in batches does not free and make handles anew. */
+#define POOL_SPARE 4
+#define POOL_WINDOW_S 1.0
 
 typedef struct curl_sock {
   curl_engine *engine;
@@ -55,32 +65,57 @@ struct curl_engine {
   ev_prepare kick;
   int kick_pending;
   long nconns;   /* connections (users) alive: curl's cache must keep them all */
+  /* the pool's idle easy handles, last returned first: [1] for users whose
+   * share keeps TLS sessions, [0] for the others (hnd_new says why) */
+  curl_hnd *idle[2];
+  int nidle[2];
+  int nlent;              /* handles lent (requests in flight) */
+  int peak, peak_prev;    /* most lent in this window, in the previous one */
+  ev_tstamp window_end;   /* when this window ends (ev_now) */
   curl_sock *socks;
   int running;
 };
 
+/* What a user's share holds besides its connection cache: cookies from
+ * its first request that keeps them, TLS sessions from its first https
+ * URL (a user that never needs them pays for neither). */
+enum { SHARES_COOKIES = 1, SHARES_SESSIONS = 2 };
+
 typedef struct curl_conn {
   curl_engine *engine;
+  CURLSH *share;       /* CURL_LOCK_DATA_CONNECT, and what shares says */
+  unsigned shares;     /* SHARES_* */
+  curl_hnd *hnd;       /* the easy handle lent for the request in flight, or NULL */
+} curl_conn;
+
+/* An easy handle of the pool.  Every option a request depends on is set on
+ * each loan unless the handle already has it (the set_* fields), so a
+ * handle carries nothing from one user to the next: its share (and with it
+ * the connection, the cookies and the TLS sessions) is the borrower's. */
+struct curl_hnd {
+  curl_engine *engine;
   CURL *easy;
-  CURLSH *share;       /* this user's connection cache (CURL_LOCK_DATA_CONNECT) */
+  curl_conn *user;     /* the borrower, or NULL when idle */
+  crowd_request *req;  /* the request in flight, or NULL */
+  curl_hnd *next;      /* the engine's idle list */
+  int sessions;        /* lent only to users whose share keeps TLS sessions */
   CURLU *curlu;        /* the URL, parsed once per change (CURLOPT_CURLU) */
   int curlu_on;        /* the handle has CURLOPT_CURLU (else CURLOPT_URL) */
-  crowd_request *req;  /* the request in flight, or NULL */
   struct curl_slist *headers;
-  /* What the easy handle was last given, so that a user repeating a request
-   * costs no setopt, no copy of the URL and no rebuilt header list. */
+  /* What the easy handle was last given, so that a repeated request costs
+   * no setopt, no copy of the URL and no rebuilt header list. */
   crowd_buf set_url;        /* the URL in curlu (or CURLOPT_URL) */
   crowd_buf set_hdrs;       /* the crowd_request header block behind headers */
   const char *set_ctype;    /* ... its content_type */
   int set_method;           /* crowd_method + with_body * 16; -1: none yet */
   unsigned set_flags;       /* CROWD_REQ_* flags the handle has (apply_flags) */
-  int cookies_on;           /* the cookie engine is on */
+  int cookies_on;           /* CURLOPT_COOKIEFILE "": the engine reads the share's jar */
   int set_decoding;         /* CURLOPT_HTTP_CONTENT_DECODING (1 when the body is kept) */
   const crowd_cert *set_cert; /* the client certificate the handle has (apply_cert) */
   uint64_t t0;         /* monotonic us when the transfer was added */
   long timeout_ms;
   char errbuf[CURL_ERROR_SIZE];
-} curl_conn;
+};
 
 static void check_multi_info(curl_engine *e);
 
@@ -185,7 +220,7 @@ static int multi_timer_cb(CURLM *multi, long timeout_ms, void *userp)
 
 /* A message that names the failure and groups well: curl's own texts carry
  * elapsed times ("after 3 ms") that would split one error into many. */
-static void transfer_error(curl_conn *c, CURLcode code, char *out, size_t size)
+static void transfer_error(curl_hnd *c, CURLcode code, char *out, size_t size)
 {
   long oserr = 0;
   switch (code) {
@@ -225,9 +260,11 @@ static void transfer_timing(CURL *easy, crowd_timing *t)
   t->us[CROWD_PHASE_TTFB] = first > 0 ? (uint64_t)first : 0;
 }
 
+static void hnd_return(curl_hnd *h);
+
 static void transfer_done(curl_engine *e, CURL *easy, CURLcode code)
 {
-  curl_conn *c = NULL;
+  curl_hnd *c = NULL;
   if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&c) != CURLE_OK || c == NULL)
     return;
   crowd_request *req = c->req;
@@ -248,9 +285,10 @@ static void transfer_done(curl_engine *e, CURL *easy, CURLcode code)
       transfer_error(c, code, req->error, sizeof req->error);
     }
   }
-  /* detach before telling the user: it may start its next request on c */
+  /* back to the pool before telling the user: its next request may take
+   * this handle again */
   curl_multi_remove_handle(e->multi, easy);
-  c->req = NULL;
+  hnd_return(c);
   if (req)
     crowd_request_done(req);
 }
@@ -296,11 +334,20 @@ static void *engine_new(struct ev_loop *loop)
   return e;
 }
 
+static void hnd_free(curl_hnd *h);
+
 static void engine_free(void *engine)
 {
   curl_engine *e = engine;
   if (e == NULL)
     return;
+  for (int i = 0; i < 2; i++) {
+    while (e->idle[i]) {
+      curl_hnd *h = e->idle[i];
+      e->idle[i] = h->next;
+      hnd_free(h);
+    }
+  }
   ev_ref(e->loop);
   ev_prepare_stop(e->loop, &e->kick);
   ev_timer_stop(e->loop, &e->timer);
@@ -315,7 +362,7 @@ static void engine_free(void *engine)
 
 static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-  curl_conn *c = userdata;
+  curl_hnd *c = userdata;
   size_t n = size * nmemb;
   if (c->req) {
     c->req->content_length += n; /* counted, then discarded... */
@@ -330,7 +377,7 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
  * the last response's headers and body are kept. */
 static size_t header_cb(char *buf, size_t size, size_t nitems, void *userdata)
 {
-  curl_conn *c = userdata;
+  curl_hnd *c = userdata;
   size_t n = size * nitems;
   crowd_request *req = c->req;
   if (req == NULL || !req->keep_response)
@@ -366,44 +413,42 @@ static size_t header_cb(char *buf, size_t size, size_t nitems, void *userdata)
   return n;
 }
 
-static void *conn_new(void *engine)
+/* ---- the pool of easy handles ------------------------------------------------------------ */
+
+static curl_hnd *hnd_new(curl_engine *e, int sessions)
 {
-  curl_conn *c = calloc(1, sizeof *c);
+  curl_hnd *c = calloc(1, sizeof *c);
   if (c == NULL)
     return NULL;
-  c->engine = engine;
+  c->engine = e;
   c->set_method = -1;
+  c->sessions = sessions;
   c->easy = curl_easy_init();
-  c->share = curl_share_init();
   c->curlu = curl_url();
-  /* The user's own connection cache: no lock functions, one thread. */
-  if (c->easy == NULL || c->share == NULL || c->curlu == NULL ||
-      curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
-      curl_easy_setopt(c->easy, CURLOPT_SHARE, c->share) != CURLE_OK) {
+  if (c->easy == NULL || c->curlu == NULL) {
     curl_easy_cleanup(c->easy);
-    curl_share_cleanup(c->share);
     curl_url_cleanup(c->curlu);
     free(c);
     return NULL;
   }
-  /* curl's limit on a connection cache is 4 connections per handle *added*
-   * to the multi handle: users that wait between tasks are not added, so
-   * without this it could close their idle keep-alive connections. */
-  c->engine->nconns++;
-  curl_multi_setopt(c->engine->multi, CURLMOPT_MAXCONNECTS, c->engine->nconns);
   CURL *h = c->easy;
   curl_easy_setopt(h, CURLOPT_PRIVATE, (char *)c);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   /* no proxy, and no *_proxy / no_proxy environment lookups per transfer */
   curl_easy_setopt(h, CURLOPT_PROXY, "");
   curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
-  /* the per-user cookie engine starts with the first request that keeps
-   * cookies (apply_flags): a user with :cookies false never has one */
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
-  /* the header callback and the decoders: apply_keep; the User-Agent:
-   * build_headers */
+  /* TLS sessions only from a share: libcurl 7.88 gives a handle its own
+   * cache at its first transfer without one and loses it (a leak) when a
+   * share with sessions replaces it, so a handle serves users of one kind
+   * only, and one without sessions resumes none (its own cache would hand
+   * one user's session to the next borrower). */
+  if (!sessions)
+    curl_easy_setopt(h, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+  /* the cookie engine: apply_cookies; the header callback and the
+   * decoders: apply_keep; the User-Agent: build_headers */
   /* Locust's HttpUser (python-requests) follows redirects, up to 30 */
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
   curl_easy_setopt(h, CURLOPT_MAXREDIRS, 30L);
@@ -413,13 +458,112 @@ static void *conn_new(void *engine)
   return c;
 }
 
+static void hnd_free(curl_hnd *c)
+{
+  curl_easy_cleanup(c->easy);
+  curl_slist_free_all(c->headers);
+  curl_url_cleanup(c->curlu); /* after the easy handle that pointed to it */
+  crowd_buf_free(&c->set_url);
+  crowd_buf_free(&c->set_hdrs);
+  free(c);
+}
+
+/* The cookie engine on with the share's jar, or off: a handle that served
+ * a user with cookies reads no jar for one without (the jar it used is the
+ * share's, detached on return; with a file list, libcurl 7.88 would start
+ * a jar of the handle's own, which the next borrower would read). */
+static void apply_cookies(curl_hnd *c, unsigned shares)
+{
+  int cookies = (shares & SHARES_COOKIES) != 0;
+  if (cookies != c->cookies_on) {
+    curl_easy_setopt(c->easy, CURLOPT_COOKIEFILE, cookies ? "" : (char *)NULL);
+    c->cookies_on = cookies;
+  }
+}
+
+/* An easy handle for u's next request, with u's share; NULL when out of
+ * memory. */
+static curl_hnd *hnd_borrow(curl_conn *u)
+{
+  curl_engine *e = u->engine;
+  int kind = (u->shares & SHARES_SESSIONS) != 0;
+  curl_hnd *c = e->idle[kind];
+  if (c) {
+    e->idle[kind] = c->next;
+    e->nidle[kind]--;
+  } else if ((c = hnd_new(e, kind)) == NULL) {
+    return NULL;
+  }
+  c->next = NULL;
+  apply_cookies(c, u->shares); /* before the share: no jar is touched */
+  if (curl_easy_setopt(c->easy, CURLOPT_SHARE, u->share) != CURLE_OK) {
+    hnd_free(c);
+    return NULL;
+  }
+  c->user = u;
+  u->hnd = c;
+  if (++e->nlent > e->peak)
+    e->peak = e->nlent;
+  return c;
+}
+
+/* Detach the handle from its user's share and keep it, or free it when the
+ * pool has enough idle ones. */
+static void hnd_return(curl_hnd *c)
+{
+  curl_engine *e = c->engine;
+  curl_easy_setopt(c->easy, CURLOPT_SHARE, (CURLSH *)NULL);
+  if (c->user)
+    c->user->hnd = NULL;
+  c->user = NULL;
+  c->req = NULL;
+  e->nlent--;
+  ev_tstamp now = ev_now(e->loop);
+  if (now >= e->window_end) {
+    e->peak_prev = e->peak;
+    e->peak = e->nlent;
+    e->window_end = now + POOL_WINDOW_S;
+  }
+  int keep = (e->peak > e->peak_prev ? e->peak : e->peak_prev) + POOL_SPARE;
+  if (e->nlent + e->nidle[0] + e->nidle[1] >= keep) {
+    hnd_free(c);
+    return;
+  }
+  c->next = e->idle[c->sessions];
+  e->idle[c->sessions] = c;
+  e->nidle[c->sessions]++;
+}
+
+/* ---- connections (users) ------------------------------------------------------------------- */
+
+static void *conn_new(void *engine)
+{
+  curl_conn *c = calloc(1, sizeof *c);
+  if (c == NULL)
+    return NULL;
+  c->engine = engine;
+  c->share = curl_share_init();
+  /* The user's own connection cache: no lock functions, one thread. */
+  if (c->share == NULL || curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK) {
+    curl_share_cleanup(c->share);
+    free(c);
+    return NULL;
+  }
+  /* curl's limit on a connection cache is 4 connections per handle *added*
+   * to the multi handle: users that wait between tasks are not added, so
+   * without this it could close their idle keep-alive connections. */
+  c->engine->nconns++;
+  curl_multi_setopt(c->engine->multi, CURLMOPT_MAXCONNECTS, c->engine->nconns);
+  return c;
+}
+
 static void conn_cancel(void *conn)
 {
   curl_conn *c = conn;
-  if (c == NULL || c->req == NULL)
+  if (c == NULL || c->hnd == NULL)
     return;
-  curl_multi_remove_handle(c->engine->multi, c->easy);
-  c->req = NULL;
+  curl_multi_remove_handle(c->engine->multi, c->hnd->easy);
+  hnd_return(c->hnd);
 }
 
 static void conn_free(void *conn)
@@ -429,19 +573,32 @@ static void conn_free(void *conn)
     return;
   conn_cancel(c);
   c->engine->nconns--;
-  curl_easy_cleanup(c->easy);
-  /* after the easy handle: a share in use refuses to go (CURLSHE_IN_USE) */
+  /* after the handle's return: a share in use refuses to go (CURLSHE_IN_USE) */
   if (curl_share_cleanup(c->share) != CURLSHE_OK)
     crowd_log(CROWD_LOG_WARNING, "crowd.http", "a connection cache could not be freed");
-  curl_slist_free_all(c->headers);
-  curl_url_cleanup(c->curlu); /* after the easy handle that pointed to it */
-  crowd_buf_free(&c->set_url);
-  crowd_buf_free(&c->set_hdrs);
   free(c);
 }
 
+/* What u's share must hold for req, added before a handle is attached (a
+ * share in use takes no new data); -1 when curl refuses (out of memory). */
+static int share_for(curl_conn *u, const crowd_request *req)
+{
+  if (!(req->flags & CROWD_REQ_NO_COOKIES) && !(u->shares & SHARES_COOKIES)) {
+    if (curl_share_setopt(u->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE) != CURLSHE_OK)
+      return -1;
+    u->shares |= SHARES_COOKIES;
+  }
+  const char *url = req->url.p ? req->url.p : "";
+  if (!(u->shares & SHARES_SESSIONS) && strncasecmp(url, "https:", 6) == 0) {
+    if (curl_share_setopt(u->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK)
+      return -1;
+    u->shares |= SHARES_SESSIONS;
+  }
+  return 0;
+}
+
 /* Append to c->headers; -1 when out of memory. */
-static int add_header(curl_conn *c, const char *h)
+static int add_header(curl_hnd *c, const char *h)
 {
   struct curl_slist *l = curl_slist_append(c->headers, h);
   if (l == NULL)
@@ -464,7 +621,7 @@ static int has_header(const crowd_request *req, const char *name)
 
 /* The request's headers, plus Content-Type and the removal of curl's
  * defaults a load test does not want. */
-static int build_headers(curl_conn *c, const crowd_request *req, int with_body)
+static int build_headers(curl_hnd *c, const crowd_request *req, int with_body)
 {
   char line[512];
   crowd_buf_reset(&c->set_hdrs); /* unknown until the list is complete */
@@ -505,7 +662,7 @@ static int build_headers(curl_conn *c, const crowd_request *req, int with_body)
 }
 
 /* The header list built last time serves this request too. */
-static int same_headers(const curl_conn *c, const crowd_request *req, int with_body)
+static int same_headers(const curl_hnd *c, const crowd_request *req, int with_body)
 {
   if (c->set_method < 0 || (c->set_method >= 16) != (with_body != 0) ||
       c->set_ctype != req->content_type || c->set_hdrs.len != req->headers.len)
@@ -518,7 +675,7 @@ static int same_headers(const curl_conn *c, const crowd_request *req, int with_b
  * copies, which saves about a sixth of its work per request.  The parse
  * uses the flags curl gives a CURLOPT_URL; a URL it rejects goes to curl as
  * a string, so the request fails with curl's own error. */
-static void set_url(curl_conn *c, const char *url)
+static void set_url(curl_hnd *c, const char *url)
 {
   size_t len = strlen(url);
   if (c->set_url.p && c->set_url.len == len && memcmp(c->set_url.p, url, len) == 0)
@@ -542,23 +699,21 @@ static void set_url(curl_conn *c, const char *url)
     crowd_buf_reset(&c->set_url); /* out of memory: set it again next time */
 }
 
-static void fail_now(curl_conn *c, crowd_request *req, const char *msg)
+static void fail_now(curl_conn *u, crowd_request *req, const char *msg)
 {
   req->status = 0;
   req->response_us = 0;
   snprintf(req->error, sizeof req->error, "%s", msg);
-  c->req = NULL;
+  if (u->hnd)
+    hnd_return(u->hnd);
   crowd_request_done(req);
 }
 
-/* :redirects, :verify, :http2 and :cookies, only when they change. */
-static void apply_flags(curl_conn *c, unsigned flags)
+/* :redirects, :verify and :http2, only when they change (:cookies:
+ * share_for, apply_cookies). */
+static void apply_flags(curl_hnd *c, unsigned flags)
 {
   CURL *h = c->easy;
-  if (!(flags & CROWD_REQ_NO_COOKIES) && !c->cookies_on) {
-    curl_easy_setopt(h, CURLOPT_COOKIEFILE, "");
-    c->cookies_on = 1;
-  }
   unsigned changed = flags ^ c->set_flags;
   if (changed & CROWD_REQ_NO_REDIRECTS)
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, (flags & CROWD_REQ_NO_REDIRECTS) ? 0L : 1L);
@@ -575,7 +730,7 @@ static void apply_flags(curl_conn *c, unsigned flags)
 
 /* The user's client certificate and key (client_cert.h), from the bytes
  * read at start: curl reads no file. */
-static void apply_cert(curl_conn *c, const crowd_cert *cert)
+static void apply_cert(curl_hnd *c, const crowd_cert *cert)
 {
   struct curl_blob cb = { 0 }, kb = { 0 };
   if (cert) {
@@ -592,7 +747,7 @@ static void apply_cert(curl_conn *c, const crowd_cert *cert)
  * (CURLOPT_ACCEPT_ENCODING ""; build_headers removes the Accept-Encoding
  * this would send, so nothing is advertised unless the scenario says so).
  * Any other has no header callback and no decoder at all. */
-static void apply_keep(curl_conn *c, int keep)
+static void apply_keep(curl_hnd *c, int keep)
 {
   CURL *h = c->easy;
   c->set_decoding = keep;
@@ -604,10 +759,9 @@ static void apply_keep(curl_conn *c, int keep)
 
 static int conn_start(void *conn, crowd_request *req)
 {
-  curl_conn *c = conn;
-  CURL *h = c->easy;
-  if (c->req)
-    conn_cancel(c); /* never two transfers on one handle */
+  curl_conn *u = conn;
+  if (u->hnd)
+    conn_cancel(u); /* never two transfers for one user */
 
   int with_body = req->body.len > 0 || req->method == CROWD_POST || req->method == CROWD_PUT ||
                   req->method == CROWD_PATCH;
@@ -615,12 +769,22 @@ static int conn_start(void *conn, crowd_request *req)
   req->content_length = 0;
   req->timing.valid = false;
   req->error[0] = '\0';
+  if (share_for(u, req) != 0) {
+    fail_now(u, req, "out of memory for the user's share");
+    return -1;
+  }
+  curl_hnd *c = hnd_borrow(u);
+  if (c == NULL) {
+    fail_now(u, req, "out of memory for an easy handle");
+    return -1;
+  }
+  CURL *h = c->easy;
   c->errbuf[0] = '\0';
   if (!same_headers(c, req, with_body)) {
     if (build_headers(c, req, with_body) != 0 ||
         crowd_buf_add(&c->set_hdrs, req->headers.p ? req->headers.p : "", req->headers.len) != 0) {
       crowd_buf_reset(&c->set_hdrs);
-      fail_now(c, req, "out of memory building the headers");
+      fail_now(u, req, "out of memory building the headers");
       return -1;
     }
     c->set_ctype = req->content_type;
@@ -661,7 +825,7 @@ static int conn_start(void *conn, crowd_request *req)
   c->t0 = crowd_clock_us();
   CURLMcode rc = curl_multi_add_handle(c->engine->multi, h);
   if (rc != CURLM_OK) {
-    fail_now(c, req, curl_multi_strerror(rc));
+    fail_now(u, req, curl_multi_strerror(rc));
     return -1;
   }
   return 0;

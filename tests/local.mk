@@ -167,6 +167,9 @@ EXTRA_DIST += tests/e2e/connections.sh
 # Cookies and redirects on both clients (the demo server's /cookies, /redirect).
 TESTS += tests/e2e/cookies_redirects.sh
 EXTRA_DIST += tests/e2e/cookies_redirects.sh
+# Cookies per user while the http client lends its easy handles from a pool.
+TESTS += tests/e2e/cookies_lending.sh
+EXTRA_DIST += tests/e2e/cookies_lending.sh
 
 # Safe defaults: TLS verification, no proxy from the environment, no build
 # environment in executables.
