@@ -3,6 +3,7 @@
 /* TLS client certificates (client_cert.h). */
 
 #include "client_cert.h"
+#include "files.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -20,50 +21,6 @@ static int cert_override;     /* cert_tab[0] is the command line's, for every us
 
 /* A PEM file's size limit: certificates and keys are a few KB. */
 #define CERT_FILE_MAX (1u << 20)
-
-static char *cert_resolve(const char *path, const char *dir)
-{
-  if (path[0] == '/' || dir == NULL || dir[0] == '\0')
-    return strdup(path);
-  size_t len = strlen(dir) + strlen(path) + 2;
-  char *p = malloc(len);
-  if (p)
-    snprintf(p, len, "%s/%s", dir, path);
-  return p;
-}
-
-/* The whole file, NUL-terminated; NULL with errno set. */
-static char *cert_read(const char *path, size_t *len)
-{
-  FILE *f = fopen(path, "rb");
-  if (f == NULL)
-    return NULL;
-  struct stat st;
-  int e = 0;
-  if (fstat(fileno(f), &st) != 0)
-    e = errno;
-  else if (S_ISDIR(st.st_mode))
-    e = EISDIR;
-  else if (!S_ISREG(st.st_mode) || (size_t)st.st_size > CERT_FILE_MAX)
-    e = EINVAL;
-  if (e) {
-    fclose(f);
-    errno = e;
-    return NULL;
-  }
-  size_t n = (size_t)st.st_size;
-  char *buf = malloc(n + 1);
-  size_t got = buf ? fread(buf, 1, n, f) : 0;
-  int rerr = ferror(f);
-  if (fclose(f) != 0 || buf == NULL || rerr || got != n) {
-    free(buf);
-    errno = buf ? EIO : ENOMEM;
-    return NULL;
-  }
-  buf[n] = '\0';
-  *len = n;
-  return buf;
-}
 
 /* OpenSSL's last reason, or what. */
 static const char *cert_ssl_reason(const char *what)
@@ -147,20 +104,20 @@ static int cert_load_one(crowd_cert *c, const char *cert, const char *key, const
                          FILE *err)
 {
   char msg[768];
-  c->cert_path = cert_resolve(cert, dir);
-  c->key_path = cert_resolve(key, dir);
+  c->cert_path = crowd_file_path(cert, dir);
+  c->key_path = crowd_file_path(key, dir);
   if (c->cert_path == NULL || c->key_path == NULL) {
     fprintf(err, "crowd: error: %s: out of memory\n", what);
     return -1;
   }
-  if ((c->cert_pem = cert_read(c->cert_path, &c->cert_len)) == NULL) {
+  if ((c->cert_pem = crowd_file_read(c->cert_path, CERT_FILE_MAX, &c->cert_len)) == NULL) {
     fprintf(err, "crowd: error: %s: cannot read the client certificate %s: %s\n", what, c->cert_path,
-            errno == EINVAL ? "not a regular file of at most 1 MiB" : strerror(errno));
+            errno == EINVAL || errno == EFBIG ? "not a regular file of at most 1 MiB" : strerror(errno));
     return -1;
   }
-  if ((c->key_pem = cert_read(c->key_path, &c->key_len)) == NULL) {
+  if ((c->key_pem = crowd_file_read(c->key_path, CERT_FILE_MAX, &c->key_len)) == NULL) {
     fprintf(err, "crowd: error: %s: cannot read the client key %s: %s\n", what, c->key_path,
-            errno == EINVAL ? "not a regular file of at most 1 MiB" : strerror(errno));
+            errno == EINVAL || errno == EFBIG ? "not a regular file of at most 1 MiB" : strerror(errno));
     return -1;
   }
   if (cert_parse(c, msg, sizeof msg) != 0) {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "files.h"
 #include "log.h"
 #include "request.h"
 #include "rng.h"
@@ -245,46 +246,6 @@ typedef struct feeder_rt {
 static feeder_rt *feeder_tab;
 static int feeder_count;
 
-/* Read a whole file; NULL with errno set. */
-static char *read_file(const char *path, size_t *len)
-{
-  FILE *f = fopen(path, "rb");
-  if (f == NULL)
-    return NULL;
-  struct stat st;
-  int e = 0;
-  if (fstat(fileno(f), &st) != 0)
-    e = errno;
-  else if (S_ISDIR(st.st_mode))
-    e = EISDIR;
-  else if (!S_ISREG(st.st_mode))
-    e = EINVAL; /* a feeder is read whole: a regular file */
-  else if ((uint64_t)st.st_size > FEEDER_MAX_BYTES)
-    e = EFBIG;
-  if (e != 0) {
-    fclose(f);
-    errno = e;
-    return NULL;
-  }
-  size_t n = (size_t)st.st_size;
-  char *buf = malloc(n + 1);
-  if (buf == NULL) {
-    fclose(f);
-    errno = ENOMEM;
-    return NULL;
-  }
-  size_t got = n ? fread(buf, 1, n, f) : 0;
-  int rerr = ferror(f);
-  if (fclose(f) != 0 || rerr || got != n) {
-    free(buf);
-    errno = EIO;
-    return NULL;
-  }
-  buf[n] = '\0';
-  *len = n;
-  return buf;
-}
-
 /* The path a feeder reads: an override NAME=PATH, else its path relative to
  * the scenario's directory.  Returns a malloc'd string, or NULL. */
 static char *feeder_path(const crowd_feeder_desc *d, const char *const *ov, int nov)
@@ -293,13 +254,7 @@ static char *feeder_path(const crowd_feeder_desc *d, const char *const *ov, int 
   for (int i = nov - 1; i >= 0; i--) /* the last one given wins */
     if (strncmp(ov[i], d->name, nlen) == 0 && ov[i][nlen] == '=')
       return strdup(ov[i] + nlen + 1);
-  if (d->path[0] == '/' || d->dir == NULL || d->dir[0] == '\0')
-    return strdup(d->path);
-  size_t len = strlen(d->dir) + strlen(d->path) + 2;
-  char *p = malloc(len);
-  if (p)
-    snprintf(p, len, "%s/%s", d->dir, d->path);
-  return p;
+  return crowd_file_path(d->path, d->dir);
 }
 
 /* Every --feeder names a feeder of the scenario. */
@@ -337,7 +292,7 @@ static int load_one(feeder_rt *f, const crowd_feeder_desc *d, const char *const 
     fprintf(err, "crowd: error: feeder '%s': out of memory\n", d->name);
     return -1;
   }
-  char *text = read_file(f->path, &len);
+  char *text = crowd_file_read(f->path, FEEDER_MAX_BYTES, &len);
   if (text == NULL) {
     fprintf(err, "crowd: error: feeder '%s' (%s): cannot read %s: %s (give another file with --feeder %s=PATH)\n",
             d->name, d->site ? d->site : "?", f->path, strerror(errno), d->name);

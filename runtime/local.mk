@@ -15,6 +15,7 @@ libcrowd_a_SOURCES = \
 	runtime/conf.c runtime/conf.h \
 	runtime/shape.c runtime/shape.h \
 	runtime/feeder.c runtime/feeder.h \
+	runtime/files.c runtime/files.h \
 	runtime/flow.c \
 	runtime/histogram.c runtime/histogram.h \
 	runtime/history.c runtime/history.h \

@@ -2,6 +2,7 @@
 
 /* Bodies from files and multipart/form-data bodies (upload.h). */
 
+#include "files.h"
 #include "upload.h"
 
 #include <errno.h>
@@ -33,63 +34,6 @@ static const char *upload_bound; /* points into upload_ctype */
 
 /* ---- loading ------------------------------------------------------------- */
 
-static char *upload_resolve(const crowd_upload_desc *d)
-{
-  if (d->path[0] == '/' || d->dir == NULL || d->dir[0] == '\0')
-    return strdup(d->path);
-  size_t len = strlen(d->dir) + strlen(d->path) + 2;
-  char *p = malloc(len);
-  if (p)
-    snprintf(p, len, "%s/%s", d->dir, d->path);
-  return p;
-}
-
-/* A regular file of at most CROWD_UPLOAD_MAX bytes into f.  0, or -1 with
- * errno set (EFBIG: too large; EISDIR, EINVAL: not a regular file). */
-static int upload_read(upload_file *f)
-{
-  int fd = open(f->path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return -1;
-  struct stat st;
-  int rc = -1, err = 0;
-  if (fstat(fd, &st) != 0) {
-    err = errno;
-  } else if (!S_ISREG(st.st_mode)) {
-    err = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-  } else if ((uintmax_t)st.st_size > CROWD_UPLOAD_MAX) {
-    err = EFBIG;
-  } else if ((f->data = malloc((size_t)st.st_size + 1)) == NULL) {
-    err = ENOMEM;
-  } else {
-    size_t want = (size_t)st.st_size, got = 0;
-    while (got < want) {
-      ssize_t n = read(fd, f->data + got, want - got);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0) {
-        err = n < 0 ? errno : EIO; /* shrank while read */
-        break;
-      }
-      got += (size_t)n;
-    }
-    if (got == want) {
-      f->len = got;
-      rc = 0;
-    }
-  }
-  if (close(fd) != 0 && rc == 0) {
-    err = errno;
-    rc = -1;
-  }
-  if (rc != 0) {
-    free(f->data);
-    f->data = NULL;
-    errno = err;
-  }
-  return rc;
-}
-
 int crowd_uploads_load(const crowd_scenario_desc *sc, FILE *err)
 {
   crowd_uploads_free();
@@ -105,7 +49,7 @@ int crowd_uploads_load(const crowd_scenario_desc *sc, FILE *err)
   for (int i = 0; i < sc->nuploads; i++) {
     const crowd_upload_desc *d = &sc->uploads[i];
     upload_file *f = &upload_tab[i];
-    f->path = upload_resolve(d);
+    f->path = crowd_file_path(d->path, d->dir);
     if (f->path == NULL) {
       fprintf(err, "crowd: error: out of memory for the scenario's files\n");
       crowd_uploads_free();
@@ -113,7 +57,7 @@ int crowd_uploads_load(const crowd_scenario_desc *sc, FILE *err)
     }
     const char *slash = strrchr(d->path, '/');
     f->base = slash ? slash + 1 : d->path;
-    if (upload_read(f) != 0) {
+    if ((f->data = crowd_file_read(f->path, CROWD_UPLOAD_MAX, &f->len)) == NULL) {
       int e = errno;
       fprintf(err, "crowd: error: (file \"%s\") at %s: cannot read %s: %s\n", d->path,
               d->site ? d->site : "?", f->path,
