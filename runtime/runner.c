@@ -448,6 +448,19 @@ static int runner_begin(crowd_runner *r, bool fresh, const char *host)
   return 0;
 }
 
+/* The web UI's run time for the test it starts (0: none): the timer set
+ * anew from now. */
+static void runner_arm_run_time(crowd_runner *r, long run_time)
+{
+  ev_timer_stop(r->loop, &r->runtime_timer);
+  r->run_time = run_time;
+  if (run_time > 0) {
+    crowd_log(CROWD_LOG_INFO, "crowd.main", "Run time limit set to %ld seconds", run_time);
+    ev_timer_set(&r->runtime_timer, (double)run_time, 0.);
+    ev_timer_start(r->loop, &r->runtime_timer);
+  }
+}
+
 int crowd_runner_swarm(crowd_runner *r, long users, double rate, const char *host, long run_time)
 {
   if (r->phase == CROWD_RUNNER_STOPPING || users < 0 || !(rate > 0))
@@ -457,15 +470,8 @@ int crowd_runner_swarm(crowd_runner *r, long users, double rate, const char *hos
   if (runner_begin(r, fresh, host) != 0)
     return -1;
   r->spawn_rate = rate;
-  if (run_time > 0 || fresh) {
-    ev_timer_stop(r->loop, &r->runtime_timer);
-    r->run_time = run_time;
-  }
-  if (run_time > 0) {
-    crowd_log(CROWD_LOG_INFO, "crowd.main", "Run time limit set to %ld seconds", run_time);
-    ev_timer_set(&r->runtime_timer, (double)run_time, 0.);
-    ev_timer_start(r->loop, &r->runtime_timer);
-  }
+  if (run_time > 0 || fresh) /* an edit without a run time keeps the running one */
+    runner_arm_run_time(r, run_time);
   crowd_log(CROWD_LOG_INFO, "crowd.runners", "Ramping to %ld users at a rate of %.2f per second", users, rate);
   if (fresh)
     crowd_events_fire(CROWD_EV_TEST_START, 0);
@@ -487,13 +493,7 @@ int crowd_runner_start_shape(crowd_runner *r, const char *host, long run_time)
     return -1;
   if (crowd_shape_prepare(&r->shape, r, r->sc->shape) != 0) /* a bad tick: no test */
     return -2;
-  ev_timer_stop(r->loop, &r->runtime_timer);
-  r->run_time = run_time;
-  if (run_time > 0) {
-    crowd_log(CROWD_LOG_INFO, "crowd.main", "Run time limit set to %ld seconds", run_time);
-    ev_timer_set(&r->runtime_timer, (double)run_time, 0.);
-    ev_timer_start(r->loop, &r->runtime_timer);
-  }
+  runner_arm_run_time(r, run_time);
   crowd_log(CROWD_LOG_INFO, "crowd.runners",
             "Shape test starting. User count and spawn rate are ignored for this type of load test");
   crowd_events_fire(CROWD_EV_TEST_START, 0);
