@@ -46,9 +46,11 @@ static void set_rt_free(crowd_set_rt *s)
  * the filter, or a set with something left in it (Locust's
  * filter_tasks_by_tags).  0, or -1 when out of memory. */
 static int set_rt_init(crowd_set_rt *s, const crowd_taskset_desc *d, const crowd_tag_filter *f,
-                       int depth)
+                       int depth, int *max_depth)
 {
   memset(s, 0, sizeof *s);
+  if (depth + 1 > *max_depth)
+    *max_depth = depth + 1;
   s->desc = d;
   if (d->ntasks <= 0)
     return 0;
@@ -61,7 +63,8 @@ static int set_rt_init(crowd_set_rt *s, const crowd_taskset_desc *d, const crowd
     const crowd_task_desc *t = &d->tasks[i];
     bool kept;
     if (t->set) {
-      if (depth + 1 >= CROWD_TASKSET_DEPTH || set_rt_init(&s->child[i], t->set, f, depth + 1) != 0)
+      if (depth + 1 >= CROWD_TASKSET_DEPTH ||
+          set_rt_init(&s->child[i], t->set, f, depth + 1, max_depth) != 0)
         return -1;
       kept = s->child[i].total > 0;
     } else {
@@ -86,7 +89,7 @@ int crowd_user_class_init_tags(crowd_user_class *c, const crowd_user_desc *desc,
   c->root_desc.wait = desc->wait;
   c->root_desc.tasks = desc->tasks;
   c->root_desc.ntasks = desc->ntasks;
-  if (set_rt_init(&c->root, &c->root_desc, filter, 0) != 0) {
+  if (set_rt_init(&c->root, &c->root_desc, filter, 0, &c->depth) != 0) {
     set_rt_free(&c->root);
     return -1;
   }
@@ -170,7 +173,8 @@ static const crowd_client_ops *user_client(const crowd_user *u)
 
 crowd_user *crowd_user_new(struct crowd_runner *r, const crowd_user_class *cls, const char *host)
 {
-  crowd_user *u = calloc(1, sizeof *u);
+  int nframes = cls->depth > 0 ? cls->depth : 1;
+  crowd_user *u = calloc(1, sizeof *u + (size_t)nframes * sizeof u->frames[0]);
   if (u == NULL)
     return NULL;
   u->runner = r;
@@ -398,7 +402,7 @@ static bool user_next(crowd_user *u)
     u->step = 0;
     return true;
   }
-  if (u->depth >= CROWD_TASKSET_DEPTH) /* the class tables refuse deeper */
+  if (u->depth >= u->cls->depth) /* the class tables refuse deeper */
     return false;
   crowd_user_frame *c = &u->frames[u->depth++];
   memset(c, 0, sizeof *c);

@@ -49,6 +49,7 @@ typedef struct crowd_user_class {
   int *cum;   /* cum[i] = weight of tasks 0..i, inclusive (= root.cum) */
   long total; /* sum of the weights; 0 = no task can run (= root.total) */
   long count; /* users of this class spawned so far */
+  int depth;  /* frames a user of the class needs: 1 + its deepest set nesting */
   crowd_taskset_desc root_desc; /* the user's tasks and wait, as a set */
   crowd_set_rt root;
 } crowd_user_class;
@@ -127,12 +128,15 @@ struct crowd_user {
   bool start_failed;           /* on_start failed: no on_stop (as Locust) */
 
   /* task sets: frames[0..depth-1], the innermost last */
-  crowd_user_frame frames[CROWD_TASKSET_DEPTH];
-  int depth;
+  int depth;                   /* frames in use (1: the user's own tasks) */
   bool in_set_start, in_set_stop; /* running the top set's on-start / on-stop */
   int after_set_stop;          /* what follows an interrupt's on-stop: a CROWD_TASK_* code */
   bool unwinding;              /* stopping: on-stop blocks run innermost first */
   const crowd_resp_desc *saved_from; /* --single-user: the block whose saves to show */
+  /* cls->depth frames, allocated with the user: most classes have no task
+   * sets and need one, and a waiting user's size is what 10,000 idle users
+   * cost (doc/performance.md) */
+  crowd_user_frame frames[];
 };
 
 /* A user ready to start; NULL when out of memory. */
