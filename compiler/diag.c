@@ -247,3 +247,14 @@ char *crowdc_diag_quote(char *buf, size_t size, const char *p, size_t len)
   buf[o < size ? o : size - 1] = '\0';
   return buf;
 }
+
+void crowdc_diag_unknown_option(crowdc_diag *d, const crowdc_loc *loc, const char *name, size_t len,
+                                const char *const *names, size_t n, const char *what)
+{
+  char q[CROWDC_DIAG_QUOTE_SIZE], hint[128] = "";
+  const char *s = crowdc_diag_suggest(name, len, names, n);
+  if (s)
+    snprintf(hint, sizeof hint, "; did you mean ':%s'?", s);
+  crowdc_diag_error(d, loc, "unknown option ':%s' for '%s'%s", crowdc_diag_quote(q, sizeof q, name, len), what,
+                    hint);
+}

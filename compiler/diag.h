@@ -57,6 +57,11 @@ const char *crowdc_diag_suggest(const char *name, size_t len, const char *const 
 const char *crowdc_diag_hint(char *buf, size_t size, const char *name, size_t len,
                              const char *const *cands, size_t ncands);
 
+/* "unknown option ':NAME' for 'WHAT'" at loc, with "; did you mean ':X'?"
+ * when an option of names is close.  WHAT is printed as given. */
+void crowdc_diag_unknown_option(crowdc_diag *d, const crowdc_loc *loc, const char *name, size_t len,
+                                const char *const *names, size_t n, const char *what);
+
 /* Longest name quoted in a message; longer ones are cut with "...". */
 enum { CROWDC_DIAG_NAME_MAX = 64 };
 /* Quote scenario text for a message: printable ASCII as is, other bytes as

@@ -93,7 +93,6 @@ typedef struct load_opts {
 static void load_options(crowdc_load_ctx *C, const crowdc_node *form, size_t start, const char *what,
                          load_opts *o, size_t maxpos)
 {
-  char q[CROWDC_DIAG_QUOTE_SIZE], hint[128];
   memset(o->val, 0, sizeof o->val);
   o->npos = 0;
   for (size_t i = start; i < form->u.seq.n; i++) {
@@ -109,13 +108,7 @@ static void load_options(crowdc_load_ctx *C, const crowdc_node *form, size_t sta
     while (k < o->n && !load_streq(it, o->names[k]))
       k++;
     if (k == o->n) {
-      const char *s = crowdc_diag_suggest(it->u.name.p, it->u.name.len, o->names, o->n);
-      if (s)
-        snprintf(hint, sizeof hint, "; did you mean ':%s'?", s);
-      else
-        hint[0] = '\0';
-      crowdc_diag_error(C->diag, &it->loc, "unknown option ':%s' for '%s'%s",
-                        crowdc_diag_quote(q, sizeof q, it->u.name.p, it->u.name.len), what, hint);
+      crowdc_diag_unknown_option(C->diag, &it->loc, it->u.name.p, it->u.name.len, o->names, o->n, what);
     } else if (i + 1 >= form->u.seq.n || form->u.seq.items[i + 1]->kind == CROWDC_N_KEYWORD) {
       crowdc_diag_error(C->diag, &it->loc, "missing value for ':%s'", o->names[k]);
       continue;

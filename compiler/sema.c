@@ -120,7 +120,7 @@ void crowdc_sema_unknown_form(crowdc_sema_ctx *S, const crowdc_node *form,
 void crowdc_sema_options(crowdc_sema_ctx *S, const crowdc_node *form, size_t start,
                          const char *formname, crowdc_sema_opts *o)
 {
-  char q[CROWDC_DIAG_QUOTE_SIZE], q2[CROWDC_DIAG_QUOTE_SIZE], hint[128];
+  char q2[CROWDC_DIAG_QUOTE_SIZE];
   size_t n = form->u.seq.n;
   o->rest = crowdc_arena_alloc(S->arena, (n + 1) * sizeof *o->rest);
   o->nrest = 0;
@@ -137,14 +137,8 @@ void crowdc_sema_options(crowdc_sema_ctx *S, const crowdc_node *form, size_t sta
       if (crowdc_sema_streq(it->u.name.p, it->u.name.len, o->names[k]))
         break;
     if (k == o->n) {
-      const char *s = crowdc_diag_suggest(it->u.name.p, it->u.name.len, o->names, o->n);
-      if (s)
-        snprintf(hint, sizeof hint, "; did you mean ':%s'?", s);
-      else
-        hint[0] = '\0';
-      crowdc_diag_error(S->diag, &it->loc, "unknown option ':%s' for '%s'%s",
-                        Q(q, it->u.name.p, it->u.name.len), Q(q2, formname, strlen(formname)),
-                        hint);
+      crowdc_diag_unknown_option(S->diag, &it->loc, it->u.name.p, it->u.name.len, o->names, o->n,
+                                 Q(q2, formname, strlen(formname)));
       if (i + 1 < n && form->u.seq.items[i + 1]->kind != CROWDC_N_KEYWORD)
         i++;
       continue;
