@@ -342,6 +342,20 @@ static void user_wait(crowd_user *u)
   ev_timer_start(u->runner->loop, &u->wait_timer);
 }
 
+/* Make the innermost set's on-stop the function to run, if it has one
+ * that has not run; false otherwise. */
+static bool user_begin_set_stop(crowd_user *u)
+{
+  crowd_user_frame *f = &u->frames[u->depth - 1];
+  if (f->stop_ran || f->set->desc->on_stop == NULL)
+    return false;
+  f->stop_ran = true;
+  u->in_set_stop = true;
+  u->fn = f->set->desc->on_stop;
+  u->step = 0;
+  return true;
+}
+
 /* Make the next on-stop block the function to run: the innermost active
  * set's first, then the enclosing ones', then the user's (Locust runs them
  * innermost first).  false when none is left. */
@@ -354,14 +368,8 @@ static bool user_enter_on_stop(crowd_user *u)
   u->in_on_start = false;
   u->in_set_start = false;
   while (u->depth > 1) {
-    crowd_user_frame *f = &u->frames[u->depth - 1];
-    if (!f->stop_ran && f->set->desc->on_stop) {
-      f->stop_ran = true;
-      u->in_set_stop = true;
-      u->fn = f->set->desc->on_stop;
-      u->step = 0;
+    if (user_begin_set_stop(u))
       return true;
-    }
     u->depth--;
   }
   if (u->desc->on_stop == NULL || u->on_stop_ran || u->start_failed)
@@ -425,13 +433,8 @@ static bool user_after_task(crowd_user *u, int rc)
   case CROWD_TASK_INTERRUPT:
   case CROWD_TASK_INTERRUPT_WAIT:
     if (u->depth > 1) {
-      crowd_user_frame *f = &u->frames[u->depth - 1];
-      if (f->set->desc->on_stop && !f->stop_ran) { /* its on-stop, then the parent */
-        f->stop_ran = true;
-        u->in_set_stop = true;
+      if (user_begin_set_stop(u)) { /* its on-stop, then the parent */
         u->after_set_stop = rc;
-        u->fn = f->set->desc->on_stop;
-        u->step = 0;
         return true;
       }
       u->depth--;
