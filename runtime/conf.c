@@ -67,8 +67,7 @@ int crowd_config_apply_env(crowd_options *o, char *(*getenv_fn)(const char *), F
 }
 
 /* A CROWD_ variable that names no option but nearly does (CROWD_USER):
- * a warning, as it is most likely a typo.  Others (CROWD_CLIENT, used by
- * the tests) are left alone. */
+ * a warning, as it is most likely a typo.  Others are left alone. */
 static void config_env_typos(FILE *err)
 {
   char name[96], opt[96];
@@ -82,8 +81,8 @@ static void config_env_typos(FILE *err)
       opt[i] = (*e)[6 + i] == '_' ? '-' : (char)tolower((unsigned char)(*e)[6 + i]);
     opt[len] = '\0';
     const char *s = crowd_opt_suggest_name(opt);
-    if (s == NULL || strcmp(s, opt) == 0 || strcmp(opt, "config") == 0 || strcmp(opt, "client") == 0)
-      continue; /* CROWD_CLIENT is the tests' (near --client-cert) */
+    if (s == NULL || strcmp(s, opt) == 0 || strcmp(opt, "config") == 0)
+      continue;
     config_env_name(name, sizeof name, "CROWD_", s);
     fprintf(err, "crowd: warning: environment variable %.*s is not an option; did you mean %s?\n",
             (int)(len + 6), *e, name);

@@ -99,7 +99,7 @@ tests_unit_check_fast_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS) $(
 tests_unit_check_fast_LDADD = libcrowd.a $(CHECK_LIBS) $(EV_LIBS) $(CURL_LIBS) -lhttp_parser \
 	$(OPENSSL_LIBS) $(ZLIB_LIBS) $(BROTLIENC_LIBS) $(BROTLI_LIBS) $(CJSON_LIBS) -lpthread -lm
 
-# The same end-to-end runs on the fast client (CROWD_CLIENT=fast).
+# The same end-to-end runs on the fast client (CROWD_TEST_CLIENT=fast).
 TESTS += tests/e2e/checkout-fast.sh tests/e2e/failures-fast.sh tests/e2e/unreachable-fast.sh
 EXTRA_DIST += tests/e2e/checkout-fast.sh tests/e2e/failures-fast.sh tests/e2e/unreachable-fast.sh
 

@@ -1,3 +1,3 @@
 #!/bin/sh
 # checkout.sh on the fast client.
-CROWD_CLIENT=fast exec bash "$(dirname "$0")/checkout.sh"
+CROWD_TEST_CLIENT=fast exec bash "$(dirname "$0")/checkout.sh"

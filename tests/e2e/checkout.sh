@@ -5,7 +5,7 @@
 dir=$(tmpdir)
 demo_start
 
-# a copy, to run it on $CROWD_CLIENT (checkout-fast.sh)
+# a copy, to run it on $CROWD_TEST_CLIENT (checkout-fast.sh)
 cp "$top_srcdir/examples/checkout.crowd" "$dir/checkout.crowd" && set_client "$dir/checkout.crowd"
 "$CROWDC" "$dir/checkout.crowd" -o "$dir/checkout" || fail "crowdc failed"
 [ -x "$dir/checkout" ] || fail "no executable produced"

@@ -1,3 +1,3 @@
 #!/bin/sh
 # correlation.sh on the fast client.
-CROWD_CLIENT=fast exec bash "$(dirname "$0")/correlation.sh"
+CROWD_TEST_CLIENT=fast exec bash "$(dirname "$0")/correlation.sh"

@@ -18,12 +18,12 @@
 : "${DEMO_SERVER:=$top_builddir/crowd-demo-server}"
 export top_srcdir top_builddir CROWDC DEMO_SERVER
 
-# CROWD_CLIENT: the HTTP client the scenarios run on, http (the default) or
+# CROWD_TEST_CLIENT: the HTTP client the scenarios run on, http (the default) or
 # fast; tests/e2e/*-fast.sh run a test again with it (see set_client).
-: "${CROWD_CLIENT:=http}"
-export CROWD_CLIENT
+: "${CROWD_TEST_CLIENT:=http}"
+export CROWD_TEST_CLIENT
 TEST_NAME=$(basename "$0" .sh)
-[ "$CROWD_CLIENT" = http ] || TEST_NAME=$TEST_NAME-$CROWD_CLIENT
+[ "$CROWD_TEST_CLIENT" = http ] || TEST_NAME=$TEST_NAME-$CROWD_TEST_CLIENT
 TEST_TMPDIR=$top_builddir/tests/tmp/$TEST_NAME
 rm -rf "$TEST_TMPDIR" && mkdir -p "$TEST_TMPDIR" ||
   { echo "ERROR: cannot create $TEST_TMPDIR" >&2; exit 99; }
@@ -71,18 +71,18 @@ tmpdir() {
   local d=$TEST_TMPDIR
   [ -n "${1:-}" ] && d=$top_builddir/tests/tmp/$1
   # the run on another client has its own (tests/e2e/*-fast.sh run in parallel)
-  [ -n "${1:-}" ] && [ "$CROWD_CLIENT" != http ] && d=$d-$CROWD_CLIENT
+  [ -n "${1:-}" ] && [ "$CROWD_TEST_CLIENT" != http ] && d=$d-$CROWD_TEST_CLIENT
   mkdir -p "$d" || { echo "ERROR: cannot create $d" >&2; exit 99; }
   echo "$d"
 }
 
 # set_client FILE — make the (scenario NAME ...) form of FILE, a copy of a
-# scenario, say `:client $CROWD_CLIENT`, so one test runs on either client.
+# scenario, say `:client $CROWD_TEST_CLIENT`, so one test runs on either client.
 set_client() {
-  [ "$CROWD_CLIENT" = http ] && return 0
-  sed -i "s/^(scenario \([A-Za-z0-9_-]*\)/(scenario \1 :client $CROWD_CLIENT/" "$1" ||
+  [ "$CROWD_TEST_CLIENT" = http ] && return 0
+  sed -i "s/^(scenario \([A-Za-z0-9_-]*\)/(scenario \1 :client $CROWD_TEST_CLIENT/" "$1" ||
     { echo "ERROR: cannot rewrite $1" >&2; exit 99; }
-  grep -q ":client $CROWD_CLIENT" "$1" || { echo "ERROR: no (scenario ...) form in $1" >&2; exit 99; }
+  grep -q ":client $CROWD_TEST_CLIENT" "$1" || { echo "ERROR: no (scenario ...) form in $1" >&2; exit 99; }
 }
 
 # free_port — prints a loopback TCP port that nothing listens on (yet).

@@ -1,3 +1,3 @@
 #!/bin/sh
 # thresholds.sh on the fast client.
-CROWD_CLIENT=fast exec bash "$(dirname "$0")/thresholds.sh"
+CROWD_TEST_CLIENT=fast exec bash "$(dirname "$0")/thresholds.sh"
